@@ -1,0 +1,78 @@
+"""Application factory: nothing happens at import; `create_app` does it all."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as app_config
+from app.errors import register_error_handlers
+from app.extensions import api, db, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: defaults, then FLASK_* env, then `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(app_config.Defaults)
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL") and not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    app.config.update(config or {})
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True)
+    api.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = "sqlite:///" + str(Path(app.instance_path) / "festival.sqlite3")
+    if url.startswith("postgresql://"):
+        # One setting switches to PostgreSQL; the driver is always psycopg 3.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        busy = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": busy / 1000})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; busy_timeout makes a second
+    # writer wait instead of failing at once.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app import docs
+    from app.pledges import routes as pledges_routes
+
+    for bp in (pledges_routes.bp,):
+        api.register_blueprint(bp)
+    app.register_blueprint(docs.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app import demo
+
+    app.cli.add_command(demo.cli)

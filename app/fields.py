@@ -1,0 +1,39 @@
+"""Marshmallow fields for instants and money.
+
+Instants go out in Asia/Shanghai with their offset (what users read) and come
+in as any ISO 8601 instant; a value without an offset is taken as Shanghai
+local time, because that is what a Chinese user means by "10:00".
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def to_local(value: datetime) -> datetime:
+    """Return an aware instant in Asia/Shanghai."""
+    return value.astimezone(SHANGHAI)
+
+
+class Instant(ma.fields.DateTime):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> Any:
+        if value is None:
+            return None
+        return to_local(value).isoformat()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> datetime:
+        parsed: datetime = super()._deserialize(value, attr, data, **kw)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=SHANGHAI)
+        if not 1990 <= parsed.year <= 2100:
+            raise ma.ValidationError("Year must be between 1990 and 2100.")
+        return parsed.astimezone(UTC)
+
+
+def Yuan(**kw: Any) -> ma.fields.Decimal:  # noqa: N802
+    """A yuan amount: Decimal, two places, sent as a string."""
+    return ma.fields.Decimal(places=2, as_string=True, **kw)
