@@ -10,8 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as app_config
+from app.accounts import auth
 from app.errors import register_error_handlers
-from app.extensions import api, db, migrate
+from app.extensions import api, db, limiter, login_manager, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,7 +25,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     _configure_database(app)
 
+    from app import models  # noqa: F401  (registers every table)
+
     db.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(auth.load_user)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
     api.init_app(app)
@@ -74,5 +80,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app import demo
+    from app.accounts import cli as accounts_cli
 
-    app.cli.add_command(demo.cli)
+    for group in (demo.cli, accounts_cli.users_cli, accounts_cli.tokens_cli, accounts_cli.audit_cli):
+        app.cli.add_command(group)

@@ -108,6 +108,21 @@ def _http_message(code: int, fallback: str) -> str:
     return pick(zh, en)
 
 
+_LOCATIONS = {"json", "query", "form", "files", "headers", "view_args", "path"}
+
+
+def _flatten_locations(errors: Any) -> Any:
+    # webargs nests field errors under their location ("json", "query"); field
+    # names are unique across locations here, so lift them to the top level to
+    # keep one shape for every validation error.
+    if isinstance(errors, dict) and errors and set(errors) <= _LOCATIONS:
+        flat: dict[str, Any] = {}
+        for inner in errors.values():
+            flat.update(inner if isinstance(inner, dict) else {"_schema": inner})
+        return flat
+    return errors
+
+
 def register_error_handlers(app: Flask) -> None:
     def on_domain_error(err: DomainError) -> Response:
         db.session.rollback()
@@ -130,9 +145,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         code = err.code or 500
         data = getattr(err, "data", None) or {}
-        errors = data.get("errors") or data.get("messages") or {}
-        # webargs nests errors by location ("json", "query"); keep that: it says
-        # where the bad field was.
+        errors = _flatten_locations(data.get("errors") or data.get("messages") or {})
         message = data.get("message") or _http_message(code, err.name)
         resp = _body(code, err.name, "http_" + str(code), message, errors)
         if code == 405 and err.get_response().headers.get("Allow"):

@@ -1,5 +1,9 @@
 """Unbound extension objects; `create_app` binds them."""
 
+from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -12,4 +16,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+def _schema_name(schema: type | object) -> str:
+    # A partial instance (PATCH bodies) must not collide with the full schema.
+    name: str = resolver(schema)
+    return name + "Partial" if getattr(schema, "partial", False) else name
+
+
+api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

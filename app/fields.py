@@ -6,6 +6,7 @@ local time, because that is what a Chinese user means by "10:00".
 """
 
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,3 +38,30 @@ class Instant(ma.fields.DateTime):
 def Yuan(**kw: Any) -> ma.fields.Decimal:  # noqa: N802
     """A yuan amount: Decimal, two places, sent as a string."""
     return ma.fields.Decimal(places=2, as_string=True, **kw)
+
+
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def _no_control_chars(value: str) -> None:
+    if any(ch in _CONTROL for ch in value):
+        raise ma.ValidationError("Control characters are not allowed.")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("Must not be blank.")
+
+
+def Text(max_len: int, *, min_len: int = 1, **kw: Any) -> ma.fields.String:  # noqa: N802
+    """A string with a length limit, no control characters, not blank."""
+    checks: list[Any] = [ma.validate.Length(min=min_len, max=max_len), _no_control_chars]
+    if min_len > 0:
+        checks.append(_not_blank)
+    return ma.fields.String(validate=checks, **kw)
+
+
+def Choice(enum: type[Enum], **kw: Any) -> ma.fields.String:  # noqa: N802
+    """A string restricted to an enum's values (stored rows keep plain strings)."""
+    values = [m.value for m in enum]  # type: ignore[attr-defined]
+    return ma.fields.String(validate=ma.validate.OneOf(values), metadata={"enum": values}, **kw)

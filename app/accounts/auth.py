@@ -1,0 +1,98 @@
+"""Who is calling: an API token (Authorization: Bearer) or a web session.
+
+Tokens are random strings shown once; only their SHA-256 is stored, so a
+leaked database does not leak usable tokens. A revoked or expired token, a
+malformed header or no credentials at all is a 401 with the one error shape.
+"""
+
+import hashlib
+import secrets
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from app.accounts.access import Actor
+from app.accounts.models import ApiToken, Organisation, User
+from app.accounts.roles import Role
+from app.clock import utcnow
+from app.errors import Unauthorized
+from app.extensions import db
+
+TOKEN_PREFIX = "fct_"
+
+
+def hash_token(token: str) -> str:
+    """Return the stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """Return a fresh random token."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def actor_for(user: User) -> Actor:
+    """Build the Actor of a user, with its organisation's region."""
+    region = None
+    if user.organisation_id is not None:
+        org = db.session.get(Organisation, user.organisation_id)
+        region = org.region_code if org else None
+    return Actor(
+        user_id=user.id,
+        role=Role(user.role),
+        organisation_id=user.organisation_id,
+        enterprise_id=user.enterprise_id,
+        region_code=region,
+    )
+
+
+def _unauthorized(zh: str, en: str) -> Unauthorized:
+    return Unauthorized(zh, en)
+
+
+def _from_token(header: str) -> Actor:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized(
+            "Authorization 请求头格式应为“Bearer <令牌>”。",
+            "The Authorization header must be 'Bearer <token>'.",
+        )
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
+        raise _unauthorized("API 令牌无效、已吊销或已过期。", "The API token is invalid, revoked or expired.")
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise _unauthorized("API 令牌无效、已吊销或已过期。", "The API token is invalid, revoked or expired.")
+    # Recording last use is bookkeeping, not part of the caller's transaction.
+    db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    db.session.commit()
+    return actor_for(user)
+
+
+def current_actor() -> Actor:
+    """Return the caller.
+
+    Raises:
+        Unauthorized: when no valid credentials came with the request.
+    """
+    # Cached per request (not on `g`, which an outer app context may share).
+    cached: Actor | None = request.environ.get("festival.actor")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization")
+    if header is not None:
+        actor = _from_token(header)
+    elif current_user and current_user.is_authenticated:
+        actor = actor_for(current_user)
+    else:
+        raise _unauthorized("需要登录或有效的 API 令牌。", "Sign in or send a valid API token.")
+    request.environ["festival.actor"] = actor
+    return actor
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: a session's user, if still active."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
