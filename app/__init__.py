@@ -5,14 +5,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as app_config
 from app.accounts import auth
 from app.errors import register_error_handlers
-from app.extensions import api, db, limiter, login_manager, migrate
+from app.i18n import current_language, pick
+from app.extensions import api, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,9 +32,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.user_loader(auth.load_user)
     limiter.init_app(app)
+    csrf.init_app(app)
+    _register_security(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True)
     api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -69,13 +74,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _register_security(app: Flask) -> None:
+    # Cookie sessions need a CSRF token on every unsafe request; API tokens in
+    # the Authorization header are not sent by browsers on their own, so those
+    # requests are exempt.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _csrf_for_cookie_sessions() -> None:
+        if (
+            app.config.get("WTF_CSRF_ENABLED", True)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+            and "Authorization" not in request.headers
+            # The sign-in view checks CSRF itself, after its rate limit.
+            and request.endpoint != "auth.login"
+        ):
+            csrf.protect()
+
+    @app.context_processor
+    def _i18n() -> dict[str, Any]:
+        return {"t": pick, "lang": current_language()}
+
+
 def _register_blueprints(app: Flask) -> None:
     from app import docs
+    from app.accounts import routes as accounts_routes
     from app.pledges import routes as pledges_routes
 
-    for bp in (pledges_routes.bp,):
+    for bp in (accounts_routes.bp, pledges_routes.bp):
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(accounts_routes.web)
 
 
 def _register_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, jsonify
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -160,6 +161,14 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return _body(500, "Internal Server Error", "internal", _http_message(500, ""), {})
 
+    def on_csrf_error(err: CSRFError) -> Response:
+        db.session.rollback()
+        return _body(401, "Unauthorized", "csrf", pick(
+            "表单已过期或缺少 CSRF 令牌，请刷新页面后重试。",
+            "The form expired or lacks its CSRF token; reload the page and try again.",
+        ), {})
+
+    app.register_error_handler(CSRFError, on_csrf_error)
     app.register_error_handler(DomainError, on_domain_error)
     app.register_error_handler(ma.ValidationError, on_validation_error)
     app.register_error_handler(HTTPException, on_http_exception)

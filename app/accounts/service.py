@@ -139,3 +139,26 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
         audit.record(actor, "token.revoke", "api_token", row.id)
         db.session.commit()
     return row
+
+
+def list_users(actor: Actor) -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def audit_entries(actor: Actor, *, object_type: str | None, object_id: str | None, limit: int) -> list[Any]:
+    """Return the newest audit entries, optionally for one object."""
+    from app.accounts.models import AuditEntry
+
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    return list(db.session.scalars(stmt))
+
+
+def get_user(user_id: int | None) -> User:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise NotFound("未找到用户。", "User not found.")
+    return user
