@@ -6,14 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app import config as app_config
 from app.accounts import auth
 from app.errors import register_error_handlers
+from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import current_language, pick
-from app.extensions import api, csrf, db, limiter, login_manager, migrate
+from app.security import register_security_headers
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,6 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     app.config.update(config or {})
     _configure_database(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a TLS-terminating proxy: trust its X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from app import models  # noqa: F401  (registers every table)
 
@@ -33,11 +38,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(auth.load_user)
     limiter.init_app(app)
     csrf.init_app(app)
+    babel.init_app(app, default_locale="zh", locale_selector=current_language)
     _register_security(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True)
+    register_security_headers(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+    )
     api.init_app(app)
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"}
+    )
     api.spec.options["security"] = [{"bearerAuth": []}]
     register_error_handlers(app)
     _register_blueprints(app)
@@ -99,17 +112,42 @@ def _register_security(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app import docs
     from app.accounts import routes as accounts_routes
+    from app.complaints import routes as complaints_routes
     from app.pledges import routes as pledges_routes
+    from app.rules import routes as rules_routes
+    from app.sla import routes as sla_routes
+    from app.web import routes as web_routes
 
-    for bp in (accounts_routes.bp, pledges_routes.bp):
+    for bp in (accounts_routes.bp, pledges_routes.bp, complaints_routes.bp, rules_routes.bp,
+               sla_routes.bp):
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(accounts_routes.web)
+    app.register_blueprint(web_routes.bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app import demo
     from app.accounts import cli as accounts_cli
+    from app.complaints import cli as complaints_cli
+    from app.rules import cli as rules_cli
+    from app.sla import cli as sla_cli
 
-    for group in (demo.cli, accounts_cli.users_cli, accounts_cli.tokens_cli, accounts_cli.audit_cli):
+    for group in (
+        rules_cli.cli,
+        sla_cli.cli,
+        sla_cli.sla_cli,
+        demo.cli,
+        accounts_cli.users_cli,
+        accounts_cli.tokens_cli,
+        accounts_cli.audit_cli,
+        complaints_cli.cli,
+    ):
         app.cli.add_command(group)
+    from app import scheduler
+    from app.backup import backup_command
+
+    scheduler.init_app(app)
+
+    # Flask-Migrate owns the `db` group; the backup command belongs beside upgrade.
+    app.cli.commands["db"].add_command(backup_command)  # type: ignore[attr-defined]

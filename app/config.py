@@ -18,6 +18,9 @@ class Defaults:
 
     JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    UPLOAD_DIR: str | None = None  # None: <instance>/uploads
+    COMPLAINT_NUMBER_PREFIX = "TS"
 
     # flask-smorest / OpenAPI
     API_TITLE = "Festival compliance service"
@@ -43,3 +46,20 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
 
     SCHEDULER_AUTOSTART = False
+
+    # SLA notices: webhooks are signed (HMAC-SHA256) and refused without a secret.
+    SLA_WEBHOOK_URL: str | None = None
+    SLA_WEBHOOK_SECRET: str | None = None
+    SLA_REGULATOR_EMAIL: str | None = None
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_FROM = "sla@localhost"
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    SLA_DELIVERY_TIMEOUT_SECONDS = 10
+    SLA_OUTBOX_MAX_ATTEMPTS = 8
+    SLA_OUTBOX_BACKOFF_SECONDS = 60
+    SLA_OUTBOX_CLAIM_TIMEOUT_SECONDS = 900
+    SLA_OUTBOX_BATCH = 20
+    TRUSTED_PROXIES = 0  # set to 1 behind one TLS-terminating proxy (HSTS, https URLs)

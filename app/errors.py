@@ -139,8 +139,14 @@ def register_error_handlers(app: Flask) -> None:
 
     def on_validation_error(err: ma.ValidationError) -> Response:
         db.session.rollback()
-        errors = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        return _body(422, "Unprocessable Entity", "validation", _http_message(422, ""), errors)
+        errors = (
+            err.messages
+            if isinstance(err.messages, dict)
+            else {"_schema": err.messages}
+        )
+        return _body(
+            422, "Unprocessable Entity", "validation", _http_message(422, ""), errors
+        )
 
     def on_http_exception(err: HTTPException) -> Response:
         db.session.rollback()
@@ -159,14 +165,22 @@ def register_error_handlers(app: Flask) -> None:
         # Never show a stack trace; log it for the operators.
         log.exception("unhandled error", exc_info=err)
         db.session.rollback()
-        return _body(500, "Internal Server Error", "internal", _http_message(500, ""), {})
+        return _body(
+            500, "Internal Server Error", "internal", _http_message(500, ""), {}
+        )
 
     def on_csrf_error(err: CSRFError) -> Response:
         db.session.rollback()
-        return _body(401, "Unauthorized", "csrf", pick(
-            "表单已过期或缺少 CSRF 令牌，请刷新页面后重试。",
-            "The form expired or lacks its CSRF token; reload the page and try again.",
-        ), {})
+        return _body(
+            401,
+            "Unauthorized",
+            "csrf",
+            pick(
+                "表单已过期或缺少 CSRF 令牌，请刷新页面后重试。",
+                "The form expired or lacks its CSRF token; reload and try again.",
+            ),
+            {},
+        )
 
     app.register_error_handler(CSRFError, on_csrf_error)
     app.register_error_handler(DomainError, on_domain_error)

@@ -1,13 +1,14 @@
 """Unbound extension objects; `create_app` binds them."""
 
 from apispec.ext.marshmallow import MarshmallowPlugin, resolver
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
-from flask_wtf.csrf import CSRFProtect
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -25,7 +26,12 @@ def _schema_name(schema: type | object) -> str:
     return name + "Partial" if getattr(schema, "partial", False) else name
 
 
-api = Api(spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
+api = Api(
+    spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)
+    }
+)
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 csrf = CSRFProtect()
+babel = Babel()

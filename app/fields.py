@@ -26,7 +26,9 @@ class Instant(ma.fields.DateTime):
             return None
         return to_local(value).isoformat()
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> datetime:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kw: Any
+    ) -> datetime:
         parsed: datetime = super()._deserialize(value, attr, data, **kw)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=SHANGHAI)
@@ -55,7 +57,10 @@ def _not_blank(value: str) -> None:
 
 def Text(max_len: int, *, min_len: int = 1, **kw: Any) -> ma.fields.String:  # noqa: N802
     """A string with a length limit, no control characters, not blank."""
-    checks: list[Any] = [ma.validate.Length(min=min_len, max=max_len), _no_control_chars]
+    checks: list[Any] = [
+        ma.validate.Length(min=min_len, max=max_len),
+        _no_control_chars,
+    ]
     if min_len > 0:
         checks.append(_not_blank)
     return ma.fields.String(validate=checks, **kw)
@@ -64,4 +69,6 @@ def Text(max_len: int, *, min_len: int = 1, **kw: Any) -> ma.fields.String:  # n
 def Choice(enum: type[Enum], **kw: Any) -> ma.fields.String:  # noqa: N802
     """A string restricted to an enum's values (stored rows keep plain strings)."""
     values = [m.value for m in enum]  # type: ignore[attr-defined]
-    return ma.fields.String(validate=ma.validate.OneOf(values), metadata={"enum": values}, **kw)
+    return ma.fields.String(
+        validate=ma.validate.OneOf(values), metadata={"enum": values}, **kw
+    )

@@ -1,6 +1,8 @@
 """Import every domain's models so metadata (and Alembic) sees all tables."""
 
 from app.accounts import models as accounts_models
+from app.complaints import models as complaints_models
 from app.pledges import models as pledges_models
+from app.sla import models as sla_models
 
-__all__ = ["accounts_models", "pledges_models"]
+__all__ = ["accounts_models", "complaints_models", "pledges_models", "sla_models"]

@@ -32,6 +32,8 @@ def page_schema(item: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 def paginate(stmt: Select[Any], *, page: int, per_page: int) -> dict[str, Any]:
     """Run `stmt` for one page and count the whole result."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
     items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total or 0}

@@ -26,7 +26,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def _app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
@@ -53,7 +55,9 @@ def _empty_all_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
-        db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+        db.session.execute(
+            text("DELETE FROM sqlite_sequence")
+        ) if _has_sqlite_sequence() else None
     db.session.commit()
 
 

@@ -38,8 +38,14 @@ def test_upgrade_from_empty_matches_the_models(app, empty_database_url: str) -> 
     env = os.environ | {"DATABASE_URL": empty_database_url, "FLASK_APP": "wsgi"}
     env.pop("FLASK_DATABASE_URL", None)
     flask = str(Path(sys.executable).parent / "flask")
-    run = subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [flask, "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     engine = create_engine(empty_database_url)
     try:

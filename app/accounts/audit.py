@@ -79,30 +79,44 @@ def record(
     entry.hash = chain.entry_hash(entry.prev_hash, _content(entry))
     db.session.add(entry)
     db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=entry.seq, hash=entry.hash),
+        execution_options={"synchronize_session": False},
     )
     return entry
 
 
 def _lock_head() -> AuditHead:
-    # The no-op UPDATE takes the lock before we read the head.
-    res = db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
-    if res.rowcount == 0:  # type: ignore[attr-defined]
+    # One UPDATE ... RETURNING both takes the row (write) lock and reads the
+    # head, so concurrent writers queue here rather than fork the chain.
+    row = db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq)
+        .returning(AuditHead.seq, AuditHead.hash),
+        execution_options={"synchronize_session": False},
+    ).first()
+    if row is None:
         db.session.add(AuditHead(id=1, seq=0, hash=chain.GENESIS))
         db.session.flush()
-    head = db.session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-    ).one()
-    return AuditHead(id=1, seq=head.seq, hash=head.hash)
+        return AuditHead(id=1, seq=0, hash=chain.GENESIS)
+    return AuditHead(id=1, seq=row.seq, hash=row.hash)
 
 
 def verify() -> chain.ChainBreak | None:
     """Walk the whole chain; return the first broken entry or None."""
-    rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000)
+    rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(
+        1000
+    )
     found = chain.verify((e.seq, e.prev_hash, e.hash, _content(e)) for e in rows)
     if found is None:
         head = db.session.get(AuditHead, 1)
-        last = db.session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+        last = db.session.scalar(
+            select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+        )
         if head is not None and (last is None or last.seq != head.seq):
-            return chain.ChainBreak(head.seq, "entries deleted from the end of the chain")
+            return chain.ChainBreak(
+                head.seq, "entries deleted from the end of the chain"
+            )
     return found

@@ -27,7 +27,9 @@ def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
 
 
-def verify(entries: Iterable[tuple[int, str, str, dict[str, Any]]]) -> ChainBreak | None:
+def verify(
+    entries: Iterable[tuple[int, str, str, dict[str, Any]]],
+) -> ChainBreak | None:
     """Walk (seq, prev_hash, hash, content) in seq order; return the first break."""
     expected_prev = GENESIS
     expected_seq = 1
@@ -35,7 +37,9 @@ def verify(entries: Iterable[tuple[int, str, str, dict[str, Any]]]) -> ChainBrea
         if seq != expected_seq:
             return ChainBreak(seq, f"sequence gap: expected {expected_seq}")
         if prev_hash != expected_prev:
-            return ChainBreak(seq, "previous-hash link broken (entry inserted or deleted)")
+            return ChainBreak(
+                seq, "previous-hash link broken (entry inserted or deleted)"
+            )
         if entry_hash(prev_hash, content) != stored_hash:
             return ChainBreak(seq, "content does not match its hash (entry edited)")
         expected_prev = stored_hash

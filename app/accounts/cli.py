@@ -21,14 +21,32 @@ def _fail(err: DomainError) -> click.ClickException:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--org", default=None, help="Organisation (or, for enterprise, enterprise) id or name.")
-@click.option("--password", default=None, help="Password for web sign-in (omit for token-only users).")
+@click.option(
+    "--org",
+    default=None,
+    help="Organisation (or, for enterprise, enterprise) id or name.",
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Password for web sign-in (omit for token-only users).",
+)
 @click.option("--name", default=None)
-def create_user(email: str, role: str, org: str | None, password: str | None, name: str | None) -> None:
+def create_user(
+    email: str, role: str, org: str | None, password: str | None, name: str | None
+) -> None:
     """Create a user."""
     try:
-        user = service.create_user(SYSTEM, data={"email": email, "role": role, "org": org,
-                                                 "password": password, "name": name})
+        user = service.create_user(
+            SYSTEM,
+            data={
+                "email": email,
+                "role": role,
+                "org": org,
+                "password": password,
+                "name": name,
+            },
+        )
     except DomainError as err:
         raise _fail(err) from err
     click.echo(f"created user {user.id} {user.email} ({user.role})")
@@ -53,5 +71,7 @@ def verify() -> None:
     """Walk the audit chain; exit 1 naming the first broken entry."""
     found = audit.verify()
     if found is not None:
-        raise click.ClickException(f"audit chain broken at entry {found.seq}: {found.problem}")
+        raise click.ClickException(
+            f"audit chain broken at entry {found.seq}: {found.problem}"
+        )
     click.echo("audit chain intact")

@@ -16,7 +16,9 @@ from app.accounts.roles import Role
 from app.errors import Unauthorized
 from app.extensions import csrf, limiter
 
-bp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Users, tokens, audit")
+bp = Blueprint(
+    "accounts", __name__, url_prefix="/api/v1", description="Users, tokens, audit"
+)
 web = FlaskBlueprint("auth", __name__)
 
 
@@ -55,8 +57,9 @@ class TokenList(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         actor = auth.current_actor()
         user = service.get_user(actor.user_id)
-        row, token = service.create_token(actor, user, name=data["name"],
-                                          expires_at=data.get("expires_at"))
+        row, token = service.create_token(
+            actor, user, name=data["name"], expires_at=data.get("expires_at")
+        )
         return {**{k: getattr(row, k) for k in s.TokenSchema().fields}, "token": token}
 
 
@@ -83,8 +86,11 @@ class AuditVerification(MethodView):
     @bp.response(200, s.AuditVerifySchema)
     def get(self) -> Any:
         found = audit.verify()
-        return {"intact": found is None, "broken_at": found.seq if found else None,
-                "problem": found.problem if found else None}
+        return {
+            "intact": found is None,
+            "broken_at": found.seq if found else None,
+            "problem": found.problem if found else None,
+        }
 
 
 @web.route("/login", methods=["GET", "POST"])
@@ -95,14 +101,20 @@ def login() -> Any:
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         try:
-            user = service.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            user = service.authenticate(
+                request.form.get("email", ""), request.form.get("password", "")
+            )
         except Unauthorized as err:
             error = err
         else:
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: never an open redirect.
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+            return redirect(
+                target
+                if target.startswith("/") and not target.startswith("//")
+                else "/"
+            )
     status = 401 if error else 200
     return render_template("accounts/login.html", error=error), status
 

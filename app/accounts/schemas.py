@@ -20,9 +20,15 @@ class UserSchema(ma.Schema):
     email = ma.fields.Email(required=True, validate=v.Length(max=254))
     name = Text(100, allow_none=True)
     role = Choice(Role, required=True)
-    org = ma.fields.String(load_only=True, allow_none=True, validate=v.Length(max=200),
-                           metadata={"description": "organisation (or enterprise) id or name"})
-    password = ma.fields.String(load_only=True, allow_none=True, validate=v.Length(min=8, max=200))
+    org = ma.fields.String(
+        load_only=True,
+        allow_none=True,
+        validate=v.Length(max=200),
+        metadata={"description": "organisation (or enterprise) id or name"},
+    )
+    password = ma.fields.String(
+        load_only=True, allow_none=True, validate=v.Length(min=8, max=200)
+    )
     organisation_id = ma.fields.Integer(dump_only=True, allow_none=True)
     enterprise_id = ma.fields.Integer(dump_only=True, allow_none=True)
     active = ma.fields.Boolean(dump_only=True)

@@ -163,6 +163,8 @@ class ReasonKind(StrEnum):
 
 
 class Need(StrEnum):
+    """Whether a transition takes the complainant side's ratings."""
+
     NO = "no"
     OPTIONAL = "optional"
     REQUIRED = "required"

@@ -3,7 +3,16 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -36,7 +45,9 @@ class PledgeClause(db.Model):  # type: ignore[name-defined]
     __tablename__ = "pledge_clauses"
     __table_args__ = (UniqueConstraint("template_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("pledge_templates.id"), index=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("pledge_templates.id"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
 
@@ -53,7 +64,9 @@ class Campaign(db.Model):  # type: ignore[name-defined]
     scope: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
     default_region_cap: Mapped[int] = mapped_column(Integer, default=5)
-    pledge_template_id: Mapped[int | None] = mapped_column(ForeignKey("pledge_templates.id"))
+    pledge_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pledge_templates.id")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sections: Mapped[list["CampaignSection"]] = relationship(
         order_by="CampaignSection.position", cascade="all, delete-orphan"
@@ -88,8 +101,12 @@ class CampaignRegionCap(db.Model):  # type: ignore[name-defined]
     """A region allowed more recommendations than the campaign default."""
 
     __tablename__ = "campaign_region_caps"
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
-    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id"), primary_key=True
+    )
+    region_code: Mapped[str] = mapped_column(
+        ForeignKey("regions.code"), primary_key=True
+    )
     cap: Mapped[int] = mapped_column(Integer)
 
 
@@ -100,11 +117,16 @@ class Enterprise(db.Model):  # type: ignore[name-defined]
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     uscc_checksum_ok: Mapped[bool | None] = mapped_column(Boolean)
     kind: Mapped[str] = mapped_column(String(32))
-    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    region_code: Mapped[str | None] = mapped_column(
+        ForeignKey("regions.code"), index=True
+    )
     contact_name: Mapped[str | None] = mapped_column(String(64))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
     aliases: Mapped[list["EnterpriseAlias"]] = relationship(
         order_by="EnterpriseAlias.id", cascade="all, delete-orphan"
     )

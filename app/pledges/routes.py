@@ -12,7 +12,12 @@ from app.accounts.roles import Role
 from app.pledges import schemas as s
 from app.pledges import service
 
-bp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Campaigns, enterprises and pledges")
+bp = Blueprint(
+    "pledges",
+    __name__,
+    url_prefix="/api/v1",
+    description="Campaigns, enterprises and pledges",
+)
 
 R = Role
 REGULATORS_ADMIN = (R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR, R.ADMIN)
@@ -121,7 +126,9 @@ class ParticipationList(MethodView):
     @bp.response(200, s.ParticipationSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         return service.list_participations(
-            auth.current_actor(), campaign_id=args.get("campaign_id"), status=args.get("status")
+            auth.current_actor(),
+            campaign_id=args.get("campaign_id"),
+            status=args.get("status"),
         )
 
     @allow(R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
@@ -154,7 +161,9 @@ class ParticipationOrderVolume(MethodView):
     @bp.arguments(s.OrderVolumeSchema)
     @bp.response(200, s.ParticipationSchema)
     def post(self, data: dict[str, Any], participation_id: int) -> Any:
-        return service.report_order_volume(auth.current_actor(), participation_id, **data)
+        return service.report_order_volume(
+            auth.current_actor(), participation_id, **data
+        )
 
 
 @bp.route("/pledges")
@@ -163,8 +172,11 @@ class PledgeList(MethodView):
     @bp.arguments(s.PledgeQueryArgsSchema, location="query")
     @bp.response(200, s.PledgeSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
-        return service.list_pledges(auth.current_actor(), campaign_id=args.get("campaign_id"),
-                                    enterprise_id=args.get("enterprise_id"))
+        return service.list_pledges(
+            auth.current_actor(),
+            campaign_id=args.get("campaign_id"),
+            enterprise_id=args.get("enterprise_id"),
+        )
 
     @allow(R.ENTERPRISE, R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
     @bp.arguments(s.PledgeCreateSchema)
@@ -187,8 +199,12 @@ class PledgeSignature(MethodView):
     @bp.arguments(s.SignatureSchema)
     @bp.response(200, s.PledgeSchema)
     def post(self, data: dict[str, Any], pledge_id: int) -> Any:
-        return service.sign_pledge(auth.current_actor(), pledge_id, signatory=data["signatory"],
-                                   signed_at=data.get("signed_at"))
+        return service.sign_pledge(
+            auth.current_actor(),
+            pledge_id,
+            signatory=data["signatory"],
+            signed_at=data.get("signed_at"),
+        )
 
 
 @bp.route("/pledges/<int:pledge_id>/late-signing-override")
@@ -197,7 +213,9 @@ class PledgeLateSigningOverride(MethodView):
     @bp.arguments(s.ReasonSchema)
     @bp.response(200, s.PledgeSchema)
     def post(self, data: dict[str, Any], pledge_id: int) -> Any:
-        return service.allow_late_signing(auth.current_actor(), pledge_id, reason=data["reason"])
+        return service.allow_late_signing(
+            auth.current_actor(), pledge_id, reason=data["reason"]
+        )
 
 
 @bp.route("/pledges/<int:pledge_id>/withdrawal")
@@ -206,7 +224,9 @@ class PledgeWithdrawal(MethodView):
     @bp.arguments(s.ReasonSchema)
     @bp.response(200, s.PledgeSchema)
     def post(self, data: dict[str, Any], pledge_id: int) -> Any:
-        return service.end_pledge(auth.current_actor(), pledge_id, action="withdraw", reason=data["reason"])
+        return service.end_pledge(
+            auth.current_actor(), pledge_id, action="withdraw", reason=data["reason"]
+        )
 
 
 @bp.route("/pledges/<int:pledge_id>/revocation")
@@ -215,4 +235,6 @@ class PledgeRevocation(MethodView):
     @bp.arguments(s.ReasonSchema)
     @bp.response(200, s.PledgeSchema)
     def post(self, data: dict[str, Any], pledge_id: int) -> Any:
-        return service.end_pledge(auth.current_actor(), pledge_id, action="revoke", reason=data["reason"])
+        return service.end_pledge(
+            auth.current_actor(), pledge_id, action="revoke", reason=data["reason"]
+        )

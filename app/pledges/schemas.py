@@ -4,7 +4,12 @@ import marshmallow as ma
 from marshmallow import validate as v
 
 from app.fields import Choice, Instant, Text
-from app.pledges.enums import CampaignScope, EnterpriseKind, ParticipationStatus, PledgeStatus
+from app.pledges.enums import (
+    CampaignScope,
+    EnterpriseKind,
+    ParticipationStatus,
+    PledgeStatus,
+)
 
 REGION_CODE = v.Regexp(r"^\d{6}$", error="Must be a 6-digit GB/T 2260 code.")
 
@@ -12,7 +17,9 @@ REGION_CODE = v.Regexp(r"^\d{6}$", error="Must be a 6-digit GB/T 2260 code.")
 class RegionSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=REGION_CODE)
     name = Text(64, required=True)
-    level = ma.fields.String(required=True, validate=v.OneOf(["province", "city", "county"]))
+    level = ma.fields.String(
+        required=True, validate=v.OneOf(["province", "city", "county"])
+    )
     parent_code = ma.fields.String(allow_none=True, validate=REGION_CODE)
 
 
@@ -35,10 +42,13 @@ class PledgeTemplateSchema(ma.Schema):
 
 
 class PledgeTemplateCreateSchema(ma.Schema):
-    code = ma.fields.String(required=True, validate=v.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$"))
+    code = ma.fields.String(
+        required=True, validate=v.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    )
     title = Text(200, required=True)
-    clauses = ma.fields.List(ma.fields.Nested(ClauseSchema), required=True,
-                             validate=v.Length(min=1, max=50))
+    clauses = ma.fields.List(
+        ma.fields.Nested(ClauseSchema), required=True, validate=v.Length(min=1, max=50)
+    )
 
 
 class SectionSchema(ma.Schema):
@@ -60,7 +70,9 @@ class RegionCapSchema(ma.Schema):
 
 class CampaignSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    code = ma.fields.String(required=True, validate=v.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$"))
+    code = ma.fields.String(
+        required=True, validate=v.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+    )
     name = Text(200, required=True)
     theme = Text(200, min_len=0, allow_none=True)
     organisers = ma.fields.List(Text(200), load_default=list, validate=v.Length(max=20))
@@ -68,14 +80,19 @@ class CampaignSchema(ma.Schema):
     ends_at = Instant(required=True)
     scope = Choice(CampaignScope, required=True)
     region_code = ma.fields.String(allow_none=True, validate=REGION_CODE)
-    default_region_cap = ma.fields.Integer(load_default=5, validate=v.Range(min=0, max=10000))
+    default_region_cap = ma.fields.Integer(
+        load_default=5, validate=v.Range(min=0, max=10000)
+    )
     pledge_template_id = ma.fields.Integer(allow_none=True)
-    sections = ma.fields.List(ma.fields.Nested(SectionSchema), load_default=list,
-                              validate=v.Length(max=50))
-    milestones = ma.fields.List(ma.fields.Nested(MilestoneSchema), load_default=list,
-                                validate=v.Length(max=50))
-    region_caps = ma.fields.List(ma.fields.Nested(RegionCapSchema), load_default=list,
-                                 validate=v.Length(max=400))
+    sections = ma.fields.List(
+        ma.fields.Nested(SectionSchema), load_default=list, validate=v.Length(max=50)
+    )
+    milestones = ma.fields.List(
+        ma.fields.Nested(MilestoneSchema), load_default=list, validate=v.Length(max=50)
+    )
+    region_caps = ma.fields.List(
+        ma.fields.Nested(RegionCapSchema), load_default=list, validate=v.Length(max=400)
+    )
     created_at = Instant(dump_only=True)
 
 
@@ -83,14 +100,21 @@ class EnterpriseSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     legal_name = Text(200, required=True)
     uscc = ma.fields.String(allow_none=True, validate=v.Length(max=40))
-    uscc_warning = ma.fields.String(dump_only=True, allow_none=True, metadata={
-        "description": "check_character_mismatch when the GB 32100 check fails "
-        "(accepted: some real pilot-era codes fail it)"})
+    uscc_warning = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "check_character_mismatch when the GB 32100 check fails "
+            "(accepted: some real pilot-era codes fail it)"
+        },
+    )
     kind = Choice(EnterpriseKind, required=True)
     region_code = ma.fields.String(allow_none=True, validate=REGION_CODE)
     aliases = ma.fields.List(Text(200), load_default=list, validate=v.Length(max=50))
     contact_name = Text(64, min_len=0, allow_none=True)
-    contact_phone = ma.fields.String(allow_none=True, validate=v.Regexp(r"^[0-9+\- ]{5,32}$"))
+    contact_phone = ma.fields.String(
+        allow_none=True, validate=v.Regexp(r"^[0-9+\- ]{5,32}$")
+    )
     contact_email = ma.fields.Email(allow_none=True, validate=v.Length(max=254))
     created_at = Instant(dump_only=True)
 

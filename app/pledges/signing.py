@@ -14,8 +14,10 @@ from app.pledges.enums import ParticipationStatus, PledgeStatus
 
 PLEDGE_TRANSITIONS: dict[str, dict[PledgeStatus, PledgeStatus]] = {
     "sign": {PledgeStatus.DRAFT: PledgeStatus.SIGNED},
-    "withdraw": {PledgeStatus.DRAFT: PledgeStatus.WITHDRAWN,
-                 PledgeStatus.SIGNED: PledgeStatus.WITHDRAWN},
+    "withdraw": {
+        PledgeStatus.DRAFT: PledgeStatus.WITHDRAWN,
+        PledgeStatus.SIGNED: PledgeStatus.WITHDRAWN,
+    },
     "revoke": {PledgeStatus.SIGNED: PledgeStatus.REVOKED},
 }
 DECISIONS: dict[str, ParticipationStatus] = {
@@ -51,8 +53,10 @@ def next_pledge_status(current: PledgeStatus, action: str) -> PledgeStatus:
         allowed = [a for a, moves in PLEDGE_TRANSITIONS.items() if current in moves]
         raise RuleBroken(
             "pledge_transition",
-            f"承诺书当前状态为 {current}，不能执行 {action}；可执行：{', '.join(allowed) or '无'}。",
-            f"The pledge is {current}; cannot {action}. Allowed: {', '.join(allowed) or 'none'}.",
+            f"承诺书当前状态为 {current}，不能执行 {action}；"
+            f"可执行：{', '.join(allowed) or '无'}。",
+            f"The pledge is {current}; cannot {action}. "
+            f"Allowed: {', '.join(allowed) or 'none'}.",
         )
     return target
 
@@ -90,5 +94,5 @@ def check_approval(pledge_status: PledgeStatus | None) -> None:
         raise RuleBroken(
             "pledge_not_signed",
             "该企业尚未签署本活动的承诺书，不能批准参加。",
-            "The enterprise has not signed this campaign's pledge; it cannot be approved.",
+            "The enterprise has not signed the pledge; it cannot be approved.",
         )

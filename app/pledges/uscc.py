@@ -47,6 +47,8 @@ def parse(raw: str) -> Uscc:
         raise UsccError(f"USCC must have 18 characters, got {len(code)}")
     bad = sorted({ch for ch in code if ch not in ALPHABET})
     if bad:
-        raise UsccError(f"USCC contains characters outside GB 32100's set: {''.join(bad)}")
+        raise UsccError(
+            f"USCC contains characters outside GB 32100's set: {''.join(bad)}"
+        )
     expected = check_character(code[:17])
     return Uscc(code=code, checksum_ok=code[17] == expected, expected_check=expected)

@@ -1,20 +1,26 @@
-"""`flask calendar …`: check working days and deadlines by hand.
+"""`flask calendar …` and `flask sla …`: working days by hand, sweeps on demand.
 
 `deadline START N` prints the N-th working day after START (民法典 Art. 201: START
 itself never counts), or with `--calendar-days` the N-th calendar day, rolled to
-the next working day with `--roll` (Art. 203). A year the calendar does not cover
-is an error, never a Mon–Fri guess.
+the next working day with `--roll` (Art. 203). Both calendar commands use the
+admin's overrides from the database when the app has one. A year the calendar does
+not cover is an error, never a Mon–Fri guess. `sla sweep` and `sla deliver` run
+one scheduler job now.
 """
 
 import re
 from datetime import date
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from app.clock import utcnow
+from app.sla import notify, service, sweep
 from app.sla.calendar import CalendarUnknown, WorkCalendar
 
 cli = AppGroup("calendar", help="Working-day calendar (chinesecalendar + overrides).")
+sla_cli = AppGroup("sla", help="SLA clocks: sweep for breaches, deliver notices.")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -30,9 +36,11 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str) -> date:
 
 
 def load_calendar() -> WorkCalendar:
-    """Build the calendar the commands use: the library data, no overrides yet."""
-    # The service will supply a loader that reads admin overrides from the DB.
-    return WorkCalendar()
+    """Build the calendar the commands use: the library plus the DB's overrides."""
+    if "sqlalchemy" not in current_app.extensions:
+        # A bare app (no database configured): the library data alone.
+        return WorkCalendar()
+    return service.load_calendar()
 
 
 @cli.command("deadline")
@@ -64,3 +72,18 @@ def is_workday(day: date) -> None:
     except CalendarUnknown as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("yes" if workday else "no")
+
+
+@sla_cli.command("sweep")
+def sweep_now() -> None:
+    """Mark breached and at-risk clocks now and queue their notices."""
+    counts = sweep.sweep(utcnow())
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+
+
+@sla_cli.command("deliver")
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+def deliver_now(limit: int) -> None:
+    """Deliver the queued notices that are due now."""
+    counts = notify.deliver_outbox(utcnow(), limit=limit)
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -60,6 +60,9 @@ class Deadline:
     receipt: Receipt | None = None
     unknown_year: int | None = None
     message: str | None = None
+    # When a running clock enters its risk window (EPOCH: from the start); stored
+    # so that a sweep can find at-risk clocks with one indexed comparison.
+    at_risk_at: datetime | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Render the deadline as JSON-ready plain data."""
@@ -68,14 +71,13 @@ class Deadline:
             "state": str(self.state),
             "due_at": self.due_at.isoformat() if self.due_at else None,
             "remaining_seconds": _seconds(self.remaining),
-            "remaining_days": None
-            if self.remaining_days is None
-            else str(self.remaining_days),
+            "remaining_days": _text(self.remaining_days),
             "days_left": self.days_left,
             "overdue_seconds": _seconds(self.overdue),
             "receipt": self.receipt.to_dict() if self.receipt else None,
             "unknown_year": self.unknown_year,
             "message": self.message,
+            "at_risk_at": self.at_risk_at.isoformat() if self.at_risk_at else None,
         }
 
 
@@ -120,13 +122,16 @@ def evaluate(
                 overdue=completed_at - due,
                 receipt=receipt,
             )
+        risk_at = periods.at_risk_from(policy, period, calendar, stops)
         if now >= due:
-            return _left(
+            deadline = _with_time_left(
                 policy, SlaState.BREACHED, due, timedelta(0), receipt, now - due
             )
+            return replace(deadline, at_risk_at=risk_at)
         left = periods.measure(policy, max(now, period.origin), due, calendar)
         state = SlaState.AT_RISK if left <= policy.risk_window else SlaState.ON_TRACK
-        return _left(policy, state, due, left, receipt)
+        deadline = _with_time_left(policy, state, due, left, receipt)
+        return replace(deadline, at_risk_at=risk_at)
     except CalendarUnknown as exc:
         return Deadline(
             policy.code,
@@ -213,18 +218,19 @@ def _paused(
         # The projection reaches an uncovered year, yet the time left is known.
         origin = periods.origin_of(policy, started_at)[0]
         used = periods.consumed(policy, origin, stops, open_pause.start, calendar)
-        deadline = _left(policy, SlaState.PAUSED, None, policy.budget - used, None)
+        deadline = _with_time_left(
+            policy, SlaState.PAUSED, None, policy.budget - used, None
+        )
         return replace(deadline, unknown_year=exc.year, message=str(exc))
     if period.due <= open_pause.start:
-        return (
-            None  # the period ran out before the pause began: a pause cannot undo that
-        )
+        # The period ran out before the pause began; a pause cannot undo a breach.
+        return None
     left = periods.measure(policy, max(now, period.origin), period.due, calendar)
     receipt = _receipt(policy, started_at, period, clipped, calendar, projected=True)
-    return _left(policy, SlaState.PAUSED, None, left, receipt)
+    return _with_time_left(policy, SlaState.PAUSED, None, left, receipt)
 
 
-def _left(
+def _with_time_left(
     policy: Policy,
     state: SlaState,
     due: datetime | None,
@@ -305,6 +311,10 @@ def _receipt(
 
 def _seconds(span: timedelta | None) -> int | None:
     return None if span is None else int(span.total_seconds())
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _require_aware(*moments: datetime | None) -> None:

@@ -124,11 +124,17 @@ def consumed(
     return used
 
 
-def at_risk_from(policy: Policy, period: Period, calendar: WorkCalendar) -> datetime:
-    """Return when an unpaused clock has only its risk window left.
+def at_risk_from(
+    policy: Policy,
+    period: Period,
+    calendar: WorkCalendar,
+    stops: Sequence[Interval] = (),
+) -> datetime:
+    """Return when a running clock has only its risk window left.
 
-    Before `period.origin` the whole period is left, so the answer is EPOCH only
-    when the risk window is the whole period.
+    `stops` are the pauses already taken (as given to `plan`). Before
+    `period.origin` the whole period is left, so the answer is EPOCH only when the
+    risk window is the whole period.
     """
     risk = policy.risk_window
     if policy.unit is not PolicyUnit.WORKING_DAYS:
@@ -137,7 +143,7 @@ def at_risk_from(policy: Policy, period: Period, calendar: WorkCalendar) -> date
     target = policy.budget - risk
     if target <= timedelta(0):
         return EPOCH
-    instant, _ = walk(policy, period.origin, period.first_day, (), target, calendar)
+    instant, _ = walk(policy, period.origin, period.first_day, stops, target, calendar)
     return instant.astimezone(UTC)
 
 

@@ -7,9 +7,11 @@ Calendar-day periods may roll a non-working last day to the next working day
 is at risk once that share of its period or less is left.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from app.sla.calendar import ONE_DAY
 
@@ -58,6 +60,35 @@ class Policy:
     def risk_window(self) -> timedelta:
         """Return the time left at or below which the clock is at risk."""
         return self.budget * self.at_risk_percent / 100
+
+    def to_dict(self) -> dict[str, Any]:
+        """Render the policy as JSON-ready plain data (a deadline's snapshot)."""
+        return {
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "target": str(self.target),
+            "amount": self.amount,
+            "unit": str(self.unit),
+            "legal_basis": self.legal_basis,
+            "roll_to_workday": self.roll_to_workday,
+            "at_risk_percent": self.at_risk_percent,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Policy":
+        """Rebuild a policy from `to_dict` output; unknown keys are ignored."""
+        return cls(
+            code=data["code"],
+            name_zh=data["name_zh"],
+            name_en=data["name_en"],
+            target=PolicyTarget(data["target"]),
+            amount=int(data["amount"]),
+            unit=PolicyUnit(data["unit"]),
+            legal_basis=data["legal_basis"],
+            roll_to_workday=bool(data.get("roll_to_workday", False)),
+            at_risk_percent=int(data.get("at_risk_percent", 20)),
+        )
 
 
 # The 暂行办法 (SAMR Order 20) is the law for 2020–2021. It was reportedly replaced

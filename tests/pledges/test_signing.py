@@ -34,17 +34,20 @@ def test_refuses_moves_the_lifecycle_does_not_allow(start, action) -> None:
 
 
 def test_signing_before_the_start_is_on_time() -> None:
-    check = signing.check_signing(local(2021, 4, 27, 23, 59), local(2021, 4, 28),
-                                  override_recorded=False)
+    check = signing.check_signing(
+        local(2021, 4, 27, 23, 59), local(2021, 4, 28), override_recorded=False
+    )
     assert check.allowed and not check.late
 
 
 def test_signing_at_or_after_the_start_needs_an_override() -> None:
-    at_start = signing.check_signing(local(2021, 4, 28), local(2021, 4, 28),
-                                     override_recorded=False)
+    at_start = signing.check_signing(
+        local(2021, 4, 28), local(2021, 4, 28), override_recorded=False
+    )
     assert at_start.late and not at_start.allowed
-    later = signing.check_signing(local(2021, 5, 1), local(2021, 4, 28),
-                                  override_recorded=True)
+    later = signing.check_signing(
+        local(2021, 5, 1), local(2021, 4, 28), override_recorded=True
+    )
     assert later.late and later.allowed
 
 

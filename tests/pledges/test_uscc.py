@@ -56,7 +56,9 @@ def test_normalises_case_spaces_and_hyphens() -> None:
         ("9144030019220382中6", "outside"),
     ],
 )
-def test_rejects_wrong_length_or_characters_outside_the_set(raw: str, problem: str) -> None:
+def test_rejects_wrong_length_or_characters_outside_the_set(
+    raw: str, problem: str
+) -> None:
     with pytest.raises(uscc.UsccError, match=problem):
         uscc.parse(raw)
 

@@ -66,7 +66,7 @@ def test_adding_zero_working_days_returns_the_start_and_negative_is_refused() ->
         CAL.add_working_days(date(2021, 5, 1), -1)
 
 
-def test_2021_labour_day_window_is_off_with_make_up_sundays_and_saturdays_worked() -> None:
+def test_2021_labour_day_window_is_off_and_its_make_up_weekend_days_worked() -> None:
     off = _days(date(2021, 5, 1), date(2021, 5, 5))
     assert [CAL.is_workday(d) for d in off] == [False] * 5
     assert CAL.is_workday(date(2021, 4, 25))  # Sunday, make-up
@@ -99,12 +99,15 @@ def test_festival_window_2021_04_28_to_05_10_has_seven_working_days() -> None:
 def test_day_info_names_the_holiday_in_english_and_chinese() -> None:
     holiday = CAL.day_info(date(2021, 5, 4))
     assert (holiday.holiday_name, holiday.holiday_name_zh) == ("Labour Day", "劳动节")
-    assert holiday.is_in_lieu and not holiday.is_workday
+    assert holiday.is_in_lieu
+    assert not holiday.is_workday
     makeup = CAL.day_info(date(2021, 5, 8))
-    assert makeup.is_workday and makeup.is_makeup_workday
+    assert makeup.is_workday
+    assert makeup.is_makeup_workday
     assert makeup.holiday_name == "Labour Day"
     plain = CAL.day_info(date(2021, 5, 12))
-    assert plain.holiday_name is None and not plain.overridden
+    assert plain.holiday_name is None
+    assert not plain.overridden
 
 
 def test_uncovered_year_raises_calendar_unknown_naming_the_year() -> None:
@@ -133,7 +136,8 @@ def test_override_covered_year_is_counted_with_its_entered_holidays() -> None:
     calendar = WorkCalendar(overrides, extra_years={2027})
     assert calendar.add_working_days(date(2026, 12, 28), 10) == date(2027, 1, 13)
     info = calendar.day_info(date(2027, 1, 4))
-    assert info.overridden and info.override == overrides[date(2027, 1, 4)]
+    assert info.overridden
+    assert info.override == overrides[date(2027, 1, 4)]
 
 
 def test_override_wins_over_the_library_for_a_local_closure() -> None:

@@ -1,0 +1,294 @@
+"""Bulk import of complaints from CSV (UTF-8 or GBK) and XLSX files.
+
+Every row is validated before anything is written; errors name the row number
+(the header is row 1) and the column. By default a file goes in whole or not
+at all; with `skip_invalid` the valid rows go in and the rejected rows come
+back with their reasons. Spreadsheets exported on Chinese Windows are GBK, so
+a CSV that is not valid UTF-8 is read as GB18030 (a superset of GBK).
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import marshmallow as ma
+
+from app.complaints.schemas import ComplaintCreateSchema
+
+MAX_ROWS = 100_000
+MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 100  # a real sheet compresses ~5-20x; far more is a zip bomb
+
+# Column headers accepted, Chinese or the API's field names.
+HEADERS: dict[str, str] = {
+    "投诉人": "complainant_name",
+    "投诉人姓名": "complainant_name",
+    "姓名": "complainant_name",
+    "联系电话": "complainant_phone",
+    "电话": "complainant_phone",
+    "手机": "complainant_phone",
+    "地址": "complainant_address",
+    "联系地址": "complainant_address",
+    "投诉人地址": "complainant_address",
+    "身份证号": "complainant_id_number",
+    "被投诉企业": "enterprise_name",
+    "被投诉方": "enterprise_name",
+    "企业名称": "enterprise_name",
+    "统一社会信用代码": "enterprise_uscc",
+    "信用代码": "enterprise_uscc",
+    "购买平台": "platform_name",
+    "平台": "platform_name",
+    "店铺": "shop_name",
+    "店铺名称": "shop_name",
+    "订单号": "order_no",
+    "购买日期": "purchase_date",
+    "涉诉金额": "amount",
+    "金额": "amount",
+    "投诉要求": "request_type",
+    "要求说明": "request_text",
+    "投诉内容": "facts",
+    "事实与理由": "facts",
+    "投诉事实": "facts",
+    "代为投诉": "on_behalf",
+    "地区代码": "region_code",
+}
+REQUEST_TYPES_ZH = {
+    "退款": "refund",
+    "退货": "return",
+    "换货": "exchange",
+    "维修": "repair",
+    "赔偿": "compensation",
+    "道歉": "apology",
+    "其他": "other",
+}
+FIELDS = set(ComplaintCreateSchema().fields)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong type, encoding, size, no header)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+@dataclass
+class RowResult:
+    row: int
+    data: dict[str, Any] | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
+    """Return the header and the data rows of a CSV or XLSX file."""
+    is_zip = content[:4] == b"PK\x03\x04"
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        if not is_zip:
+            raise ImportFileError(
+                "文件扩展名为 .xlsx，但内容不是 XLSX。",
+                "The file is named .xlsx but is not an XLSX workbook.",
+            )
+        return _read_xlsx(content)
+    if lower.endswith(".csv") or lower.endswith(".txt"):
+        if is_zip or b"\x00" in content[:4096]:
+            raise ImportFileError(
+                "文件扩展名为 .csv，但内容不是文本。",
+                "The file is named .csv but is not a text file.",
+            )
+        return _read_csv(content)
+    raise ImportFileError(
+        "仅支持 .csv 和 .xlsx 文件。", "Only .csv and .xlsx files are accepted."
+    )
+
+
+def _read_csv(content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(
+                "无法识别文件编码（应为 UTF-8 或 GBK）。",
+                "The file is neither UTF-8 nor GBK text.",
+            ) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise ImportFileError("文件没有表头行。", "The file has no header row.")
+    return header, reader
+
+
+def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError("XLSX 文件已损坏。", "The XLSX file is corrupt.") from exc
+    if total > MAX_XLSX_UNCOMPRESSED or total > MAX_XLSX_RATIO * max(len(content), 1):
+        raise ImportFileError(
+            "XLSX 解压后过大，已拒绝。",
+            "The XLSX expands to an implausible size (zip bomb?); refused.",
+        )
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise ImportFileError(
+            "无法读取 XLSX 文件。", f"Cannot read the XLSX file: {exc}"
+        ) from exc
+    rows = wb.worksheets[0].iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header:
+        raise ImportFileError("文件没有表头行。", "The file has no header row.")
+    return ["" if h is None else str(h) for h in header], (list(r) for r in rows)
+
+
+def map_header(header: list[str]) -> list[str | None]:
+    """Map each column to a field name (None: ignored column)."""
+    fields: list[str | None] = []
+    for raw in header:
+        name = raw.strip().lstrip("\ufeff")
+        fields.append(name if name in FIELDS else HEADERS.get(name))
+    missing = {
+        "complainant_name",
+        "complainant_phone",
+        "complainant_address",
+        "enterprise_name",
+        "request_type",
+        "facts",
+    } - {f for f in fields if f}
+    if missing:
+        raise ImportFileError(
+            f"缺少必需的列：{'、'.join(sorted(missing))}。",
+            f"Missing required columns: {', '.join(sorted(missing))}.",
+        )
+    return fields
+
+
+def validate_rows(
+    header: list[str],
+    rows: Iterator[list[Any]],
+    business_check: Callable[[dict[str, Any]], None],
+) -> list[RowResult]:
+    """Validate every row; return one result per non-empty row."""
+    fields = map_header(header)
+    schema = ComplaintCreateSchema()
+    results: list[RowResult] = []
+    for number, row in enumerate(rows, start=2):
+        if number - 1 > MAX_ROWS:
+            raise ImportFileError(
+                f"行数超过上限 {MAX_ROWS}。", f"More than {MAX_ROWS} rows."
+            )
+        raw = {f: _cell(v) for f, v in zip(fields, row, strict=False) if f}
+        raw = {k: v for k, v in raw.items() if v not in (None, "")}
+        if not raw:
+            continue
+        if raw.get("request_type") in REQUEST_TYPES_ZH:
+            raw["request_type"] = REQUEST_TYPES_ZH[raw["request_type"]]
+        result = RowResult(row=number)
+        try:
+            result.data = schema.load(raw)
+            business_check(result.data)
+        except ma.ValidationError as err:
+            result.data = None
+            result.errors = {k: _strs(v) for k, v in dict(err.messages).items()}  # type: ignore[arg-type]
+        except _FieldProblem as err:
+            result.data = None
+            result.errors = err.errors
+        results.append(result)
+    return results
+
+
+class _FieldProblem(Exception):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def field_problem(errors: dict[str, list[str]]) -> _FieldProblem:
+    """Wrap a business-rule failure so `validate_rows` reports it per row."""
+    return _FieldProblem(errors)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat") and not isinstance(value, str):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _strs(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+@dataclass
+class ImportReport:
+    imported: list[tuple[int, int, str]]  # (row, complaint id, number)
+    rejected: list[RowResult]
+    total_rows: int
+
+
+def import_file(
+    actor: Any,
+    *,
+    filename: str,
+    content: bytes,
+    skip_invalid: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate a whole file, then file its rows in one transaction."""
+    from app.clock import utcnow
+    from app.complaints import service
+    from app.complaints.enums import Channel
+    from app.errors import DomainError, Invalid
+    from app.extensions import db
+
+    now = utcnow()
+
+    def check(data: dict[str, Any]) -> None:
+        try:
+            service.check_business_rules(data, now=now)
+        except DomainError as err:
+            raise field_problem({k: _strs(v) for k, v in err.errors.items()}) from err
+
+    header, rows = read_table(filename, content)
+    results = validate_rows(header, rows, check)
+    rejected = [r for r in results if r.data is None]
+    if rejected and not skip_invalid:
+        raise Invalid(
+            f"文件中有 {len(rejected)} 行无效，未导入任何数据。",
+            f"{len(rejected)} rows are invalid; nothing was imported.",
+            errors={f"row {r.row}": r.errors for r in rejected[:200]},
+            reason="import_invalid_rows",
+        )
+    imported: list[tuple[int, int, str]] = []
+    index = service.matcher()
+    valid_count = len(results) - len(rejected)
+    try:
+        for done, result in enumerate(r for r in results if r.data is not None):
+            assert result.data is not None
+            complaint, _ = service.file_complaint(
+                actor,
+                data=result.data,
+                channel=Channel.IMPORT,
+                now=now,
+                commit=False,
+                index=index,
+            )
+            imported.append((result.row, complaint.id, complaint.number))
+            if progress is not None:
+                progress(done + 1, valid_count)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return ImportReport(imported=imported, rejected=rejected, total_rows=len(results))

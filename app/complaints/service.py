@@ -1,0 +1,732 @@
+"""Complaint use cases: file, read, move through the lifecycle, talk, relabel.
+
+Filing matches the enterprise (USCC, alias, fuzzy; unsure matches wait for a
+regulator), classifies the facts with the rule packs, assigns the campaign,
+numbers the complaint, flags likely duplicates (never drops them) and starts
+the SLA clocks, all in one transaction. A retried request with the same
+Idempotency-Key returns the original complaint.
+"""
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.accounts import audit
+from app.accounts.access import SYSTEM as SYSTEM_ACTOR
+from app.accounts.access import Actor
+from app.accounts.roles import Role
+from app.clock import utcnow
+from app.complaints import duplicates, lifecycle, matching, numbering
+from app.complaints.enums import Channel
+from app.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintCounter,
+    ComplaintEvent,
+    IdempotencyKey,
+    LabelOverride,
+)
+from app.complaints.scoping import scoped
+from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from app.extensions import db
+from app.fields import SHANGHAI
+from app.pledges import service as registry
+from app.pledges.models import Campaign, Enterprise
+from app.rules import service as rules
+from app.sla import service as sla
+
+MAX_AMOUNT = Decimal(
+    "10000000"
+)  # ten million yuan: above this is a typo, not a purchase
+DUPLICATE_WINDOW = timedelta(days=30)
+
+_matcher_lock = threading.Lock()
+_matcher_cache: dict[str, Any] = {}
+
+
+MATCHER_RECHECK_SECONDS = 2.0  # how stale the matcher may be in another process
+
+
+def matcher() -> matching.MatcherIndex:
+    """Return the enterprise matcher, rebuilt when the registry has changed.
+
+    The registry fingerprint is checked at most every couple of seconds, so
+    intake does not pay two queries per complaint for a rarely changing table.
+    """
+    import time
+
+    now = time.monotonic()
+    with _matcher_lock:
+        fresh = (
+            now - _matcher_cache.get("checked", -1e9) < MATCHER_RECHECK_SECONDS
+            and _matcher_cache.get("generation") == registry.registry_generation()
+        )
+        if fresh and "index" in _matcher_cache:
+            index: matching.MatcherIndex = _matcher_cache["index"]
+            return index
+    signature = registry.registry_signature()
+    with _matcher_lock:
+        if _matcher_cache.get("signature") != signature:
+            candidates = [
+                matching.Candidate(i, n, u, a)
+                for i, n, u, a in registry.matcher_candidates()
+            ]
+            _matcher_cache["index"] = matching.MatcherIndex.build(candidates)
+            _matcher_cache["signature"] = signature
+        _matcher_cache["checked"] = now
+        _matcher_cache["generation"] = registry.registry_generation()
+        index = _matcher_cache["index"]
+    return index
+
+
+def _not_found(complaint_id: int | str) -> NotFound:
+    return NotFound(
+        f"未找到投诉（{complaint_id}）。", f"Complaint {complaint_id} not found."
+    )
+
+
+def get_complaint(actor: Actor, complaint_id: int) -> Complaint:
+    """Return a complaint the actor may see (404 otherwise, so ids cannot be probed)."""
+    found = db.session.scalar(scoped(actor).where(Complaint.id == complaint_id))
+    if found is None:
+        raise _not_found(complaint_id)
+    return found
+
+
+# Filing ----------------------------------------------------------------------
+
+
+def request_fingerprint(data: Mapping[str, Any]) -> str:
+    """Hash a request body so a reused Idempotency-Key with another body is caught."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def file_complaint(
+    actor: Actor,
+    *,
+    data: Mapping[str, Any],
+    channel: Channel,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    commit: bool = True,
+    index: matching.MatcherIndex | None = None,
+) -> tuple[Complaint, bool]:
+    """File a complaint; return it and whether it was an idempotent replay."""
+    now = now or utcnow()
+    fingerprint = request_fingerprint(data) if idempotency_key else ""
+    if idempotency_key:
+        original = _replayed(actor, idempotency_key, fingerprint)
+        if original is not None:
+            return original, True
+    check_business_rules(data, now=now)
+    complaint = _build(actor, data, channel, now, index or matcher())
+    db.session.add(complaint)
+    db.session.flush()
+    _set_categories(complaint.id, complaint.labels, new=True)
+    _link_duplicate(complaint)
+    _event(complaint, actor, "file", None, complaint.status, now, note=None)
+    if idempotency_key:
+        db.session.add(
+            IdempotencyKey(
+                user_id=actor.user_id or 0,
+                key=idempotency_key,
+                request_hash=fingerprint,
+                complaint_id=complaint.id,
+            )
+        )
+    audit.record(
+        actor,
+        "complaint.file",
+        "complaint",
+        complaint.id,
+        after={
+            "number": complaint.number,
+            "enterprise_id": complaint.enterprise_id,
+            "labels": complaint.labels,
+            "channel": str(channel),
+        },
+        at=now,
+    )
+    sla.refresh(complaint.id, now=now)
+    if not commit:
+        return complaint, False
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its complaint.
+        db.session.rollback()
+        if idempotency_key:
+            original = _replayed(actor, idempotency_key, fingerprint)
+            if original is not None:
+                return original, True
+        raise
+    return complaint, False
+
+
+def _replayed(actor: Actor, key: str, fingerprint: str) -> Complaint | None:
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == (actor.user_id or 0), IdempotencyKey.key == key
+        )
+    )
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise Invalid(
+            "该 Idempotency-Key 已用于另一份不同的投诉请求。",
+            "This Idempotency-Key was already used with a different request body.",
+            errors={"Idempotency-Key": ["reused with a different body"]},
+            reason="idempotency_key_reused",
+        )
+    return db.session.get(Complaint, row.complaint_id)
+
+
+def check_business_rules(data: Mapping[str, Any], *, now: datetime) -> None:
+    """Refuse values a schema cannot judge: future purchases, absurd amounts."""
+    today = now.astimezone(SHANGHAI).date()
+    purchase: date | None = data.get("purchase_date")
+    if purchase is not None and purchase > today:
+        raise field_error(
+            "purchase_date", "购买日期不能晚于今天。", "purchase_date is in the future."
+        )
+    if purchase is not None and purchase < date(1990, 1, 1):
+        raise field_error(
+            "purchase_date", "购买日期过早。", "purchase_date is implausibly early."
+        )
+    amount: Decimal | None = data.get("amount")
+    if amount is not None and (amount < 0 or amount > MAX_AMOUNT):
+        raise field_error(
+            "amount",
+            f"涉诉金额须在 0 到 {MAX_AMOUNT} 元之间。",
+            f"amount must be between 0 and {MAX_AMOUNT} yuan.",
+        )
+
+
+def _build(
+    actor: Actor,
+    data: Mapping[str, Any],
+    channel: Channel,
+    now: datetime,
+    index: matching.MatcherIndex,
+) -> Complaint:
+    match = index.match(data["enterprise_name"], data.get("enterprise_uscc"))
+    enterprise = (
+        db.session.get(Enterprise, match.enterprise_id) if match.enterprise_id else None
+    )
+    conduct = data.get("purchase_date") or now.astimezone(SHANGHAI).date()
+    result = rules.classify_text(_classifiable_text(data), conduct_date=conduct)
+    campaign_id, source = _campaign(data, enterprise, now)
+    return Complaint(
+        number=next_number(now),
+        status=lifecycle.Status.SUBMITTED,
+        channel=channel,
+        received_at=now,
+        filer_org_id=actor.organisation_id,
+        filed_by_user_id=actor.user_id,
+        on_behalf=data.get("on_behalf", True),
+        complainant_name=data["complainant_name"],
+        complainant_phone=data["complainant_phone"],
+        complainant_address=data["complainant_address"],
+        complainant_id_number=data.get("complainant_id_number"),
+        enterprise_id=enterprise.id if enterprise else None,
+        enterprise_name_given=data["enterprise_name"],
+        enterprise_uscc_given=data.get("enterprise_uscc"),
+        match_method=str(match.method),
+        match_confidence=round(match.confidence, 4),
+        match_candidates=[
+            {
+                "enterprise_id": c.enterprise_id,
+                "legal_name": c.legal_name,
+                "score": round(c.score, 4),
+                "matched": c.matched,
+            }
+            for c in match.candidates
+        ],
+        needs_matching=enterprise is None,
+        region_code=data.get("region_code")
+        or actor.region_code
+        or (enterprise.region_code if enterprise else None),
+        platform_name=data.get("platform_name"),
+        shop_name=data.get("shop_name"),
+        order_no=data.get("order_no"),
+        purchase_date=data.get("purchase_date"),
+        amount=data.get("amount"),
+        request_type=data["request_type"],
+        request_text=data.get("request_text"),
+        facts=data["facts"],
+        campaign_id=campaign_id,
+        campaign_source=source,
+        labels=list(result.labels),
+        nature=result.nature.code,
+        classification=result.to_dict(),
+        pack_versions=dict(result.pack_versions),
+        updated_at=now,
+    )
+
+
+def _classifiable_text(data: Mapping[str, Any]) -> str:
+    return "\n".join(t for t in (data["facts"], data.get("request_text")) if t)
+
+
+def _campaign(
+    data: Mapping[str, Any], enterprise: Enterprise | None, now: datetime
+) -> tuple[int | None, str | None]:
+    if data.get("campaign_id") is not None:
+        if db.session.get(Campaign, data["campaign_id"]) is None:
+            raise field_error(
+                "campaign_id",
+                "未知的活动。",
+                f"Unknown campaign {data['campaign_id']}.",
+            )
+        return data["campaign_id"], "override"
+    when = now
+    if data.get("purchase_date") is not None:
+        when = datetime.combine(
+            data["purchase_date"], datetime.min.time(), SHANGHAI
+        ) + timedelta(hours=12)
+    found = registry.campaign_for(enterprise.id if enterprise else None, when)
+    return (found.id, "auto") if found else (None, None)
+
+
+def next_number(now: datetime, prefix: str = "TS") -> str:
+    """Issue the next complaint number of the Shanghai-local day, atomically."""
+    day = now.astimezone(SHANGHAI).date()
+    key = day.strftime("%Y%m%d")
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ComplaintCounter).values(day=key, seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day"], set_={"seq": ComplaintCounter.seq + 1}
+    )
+    seq = db.session.execute(stmt.returning(ComplaintCounter.seq)).scalar_one()
+    return numbering.format_number(prefix, day, seq)
+
+
+def _set_categories(complaint_id: int, labels: list[str], *, new: bool = False) -> None:
+    if not new:
+        db.session.execute(
+            ComplaintCategory.__table__.delete().where(
+                ComplaintCategory.complaint_id == complaint_id
+            )
+        )
+    for label in dict.fromkeys(labels):
+        db.session.add(ComplaintCategory(complaint_id=complaint_id, category=label))
+
+
+DUPLICATE_TEXT_CANDIDATES = 200  # newest same-enterprise complaints compared by text
+_DUP_COLUMNS = (
+    Complaint.id,
+    Complaint.complainant_phone,
+    Complaint.enterprise_id,
+    Complaint.order_no,
+    Complaint.facts,
+    Complaint.received_at,
+)
+
+
+def _link_duplicate(c: Complaint) -> None:
+    # Bounded candidate sets, so filing stays fast however big an enterprise
+    # grows: the same order number, the same phone, and the newest complaints
+    # against the same enterprise within the window.
+    since = c.received_at - DUPLICATE_WINDOW
+    recent = (Complaint.id != c.id, Complaint.received_at <= c.received_at)
+    queries = [
+        select(*_DUP_COLUMNS)
+        .where(
+            *recent,
+            Complaint.received_at >= since,
+            Complaint.complainant_phone == c.complainant_phone,
+        )
+        .limit(100)
+    ]
+    if c.order_no:
+        queries.append(
+            select(*_DUP_COLUMNS)
+            .where(*recent, Complaint.order_no == c.order_no)
+            .limit(100)
+        )
+    if c.enterprise_id is not None:
+        queries.append(
+            select(*_DUP_COLUMNS)
+            .where(
+                *recent,
+                Complaint.received_at >= since,
+                Complaint.enterprise_id == c.enterprise_id,
+            )
+            .order_by(Complaint.received_at.desc())
+            .limit(DUPLICATE_TEXT_CANDIDATES)
+        )
+    rows = {row.id: row for q in queries for row in db.session.execute(q)}
+    hit = duplicates.find_duplicate(
+        _dup_facts(c), [_dup_facts(r) for r in rows.values()], window=DUPLICATE_WINDOW
+    )
+    if hit is not None:
+        c.duplicate_of_id = hit.original_id
+        c.duplicate_reason = str(hit.reason)
+        c.duplicate_score = round(hit.score, 4)
+
+
+def _dup_facts(c: Any) -> duplicates.DupFacts:
+    return duplicates.DupFacts(
+        complaint_id=c.id,
+        complainant_key=duplicates.complainant_key(c.complainant_phone),
+        enterprise_id=c.enterprise_id,
+        order_no=c.order_no,
+        facts_text=c.facts,
+        filed_at=c.received_at,
+    )
+
+
+def _event(
+    c: Complaint,
+    actor: Actor,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    now: datetime,
+    *,
+    note: str | None = None,
+    reason: str | None = None,
+) -> None:
+    db.session.add(
+        ComplaintEvent(
+            complaint_id=c.id,
+            at=now,
+            user_id=actor.user_id,
+            role=str(actor.role),
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            reason=reason,
+        )
+    )
+
+
+# Reading -------------------------------------------------------------------
+
+
+def list_complaints(
+    actor: Actor, *, filters: Mapping[str, Any], page: int, per_page: int
+) -> dict[str, Any]:
+    """Page through the complaints the actor may see, newest first."""
+    from app.pagination import paginate
+
+    stmt = scoped(actor).order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    conditions = []
+    if filters.get("status"):
+        conditions.append(Complaint.status == filters["status"])
+    for key in ("enterprise_id", "campaign_id"):
+        if filters.get(key) is not None:
+            conditions.append(getattr(Complaint, key) == filters[key])
+    if filters.get("region_code"):
+        from app.accounts.access import region_prefix
+
+        conditions.append(
+            Complaint.region_code.startswith(region_prefix(filters["region_code"]))
+        )
+    if filters.get("category"):
+        conditions.append(
+            Complaint.id.in_(
+                select(ComplaintCategory.complaint_id).where(
+                    ComplaintCategory.category == filters["category"]
+                )
+            )
+        )
+    if filters.get("needs_matching") is not None:
+        conditions.append(Complaint.needs_matching.is_(filters["needs_matching"]))
+    if filters.get("date_from"):
+        conditions.append(
+            Complaint.received_at >= _local_midnight(filters["date_from"])
+        )
+    if filters.get("date_to"):
+        conditions.append(
+            Complaint.received_at
+            < _local_midnight(filters["date_to"]) + timedelta(days=1)
+        )
+    if filters.get("number"):
+        conditions.append(Complaint.number == filters["number"])
+    if filters.get("sla_state"):
+        conditions.append(
+            Complaint.id.in_(sla.complaints_in_state(filters["sla_state"]))
+        )
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    return paginate(stmt, page=page, per_page=per_page)
+
+
+def _local_midnight(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time(), SHANGHAI)
+
+
+def personal_data(actor: Actor, complaint_id: int) -> dict[str, Any]:
+    """Return the complainant's unmasked contact data and audit the view."""
+    c = get_complaint(actor, complaint_id)
+    if actor.role == Role.ENTERPRISE and c.forwarded_at is None:
+        raise Forbidden(
+            "投诉转交贵企业之后方可查看投诉人联系方式。",
+            "The enterprise sees contact data only once the complaint is forwarded.",
+        )
+    audit.record(actor, "personal_data.view", "complaint", c.id)
+    db.session.commit()
+    return {
+        "complainant_name": c.complainant_name,
+        "complainant_phone": c.complainant_phone,
+        "complainant_address": c.complainant_address,
+        "complainant_id_number": c.complainant_id_number,
+    }
+
+
+def matching_queue(actor: Actor, *, page: int, per_page: int) -> dict[str, Any]:
+    """Complaints whose enterprise could not be matched with confidence."""
+    return list_complaints(
+        actor, filters={"needs_matching": True}, page=page, per_page=per_page
+    )
+
+
+def suggest_enterprises(name: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Rank registered enterprises for an autocomplete."""
+    return [
+        {
+            "enterprise_id": s.enterprise_id,
+            "legal_name": s.legal_name,
+            "score": round(s.score, 4),
+            "matched": s.matched,
+        }
+        for s in matcher().suggest(name, limit=limit)
+    ]
+
+
+# Regulator corrections -------------------------------------------------------
+
+
+def assign_enterprise(
+    actor: Actor,
+    complaint_id: int,
+    *,
+    enterprise_id: int,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Resolve a needs-matching complaint by naming the enterprise."""
+    now = now or utcnow()
+    c = get_complaint(actor, complaint_id)
+    ent = db.session.get(Enterprise, enterprise_id)
+    if ent is None:
+        raise field_error(
+            "enterprise_id", "未知的企业。", f"Unknown enterprise {enterprise_id}."
+        )
+    before = {"enterprise_id": c.enterprise_id, "match_method": c.match_method}
+    c.enterprise_id, c.match_method, c.match_confidence = ent.id, "manual", 1.0
+    c.needs_matching = False
+    if c.campaign_source != "override":
+        campaign_id, source = _campaign(
+            {"purchase_date": c.purchase_date}, ent, c.received_at
+        )
+        c.campaign_id, c.campaign_source = campaign_id, source
+    c.region_code = c.region_code or ent.region_code
+    c.updated_at = now
+    audit.record(
+        actor,
+        "complaint.assign_enterprise",
+        "complaint",
+        c.id,
+        before=before,
+        after={"enterprise_id": ent.id, "match_method": "manual"},
+        note=note,
+        at=now,
+    )
+    _commit_or_conflict()
+    return c
+
+
+def override_labels(
+    actor: Actor,
+    complaint_id: int,
+    *,
+    labels: list[str],
+    reason: str,
+    now: datetime | None = None,
+) -> Complaint:
+    """Replace the complaint's categories, with the reason recorded."""
+    now = now or utcnow()
+    c = get_complaint(actor, complaint_id)
+    known = {p.category for p in rules.list_packs()}
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise field_error(
+            "labels",
+            f"未知的类别：{'、'.join(unknown)}。",
+            f"Unknown categories: {', '.join(unknown)}.",
+        )
+    before = list(c.labels)
+    c.labels = list(dict.fromkeys(labels))
+    c.updated_at = now
+    _set_categories(c.id, c.labels)
+    db.session.add(
+        LabelOverride(
+            complaint_id=c.id,
+            at=now,
+            user_id=actor.user_id,
+            before=before,
+            after=c.labels,
+            reason=reason,
+        )
+    )
+    audit.record(
+        actor,
+        "complaint.override_labels",
+        "complaint",
+        c.id,
+        before={"labels": before},
+        after={"labels": c.labels},
+        note=reason,
+        at=now,
+    )
+    _commit_or_conflict()
+    return c
+
+
+def _commit_or_conflict() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(
+            "该投诉刚被他人修改，请刷新后重试。",
+            "The complaint was changed by someone else just now; reload and retry.",
+            reason="concurrent_update",
+        ) from exc
+
+
+# Attachments -------------------------------------------------------------------
+
+
+def add_attachment(
+    actor: Actor,
+    complaint_id: int,
+    *,
+    filename: str,
+    content: bytes,
+    root: str,
+    max_bytes: int,
+) -> Any:
+    """Store an uploaded evidence file for a complaint."""
+    from pathlib import Path
+
+    from app.complaints import attachments
+    from app.complaints.models import Attachment
+
+    c = get_complaint(actor, complaint_id)
+    if actor.role == Role.ENTERPRISE and c.forwarded_at is None:
+        raise Conflict(
+            "投诉尚未转交贵企业。", "The complaint has not been forwarded to you yet."
+        )
+    try:
+        checked = attachments.check(filename, content, max_bytes=max_bytes)
+    except attachments.AttachmentRefused as err:
+        raise Invalid(
+            err.zh,
+            err.en,
+            errors={"file": [err.en]},
+            status_code=413 if err.too_large else 422,
+        ) from err
+    attachments.store(Path(root), checked, content)
+    row = Attachment(
+        complaint_id=c.id,
+        filename=checked.display_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        user_id=actor.user_id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "complaint.attachment",
+        "complaint",
+        c.id,
+        after={"attachment_id": row.id, "sha256": checked.sha256},
+    )
+    db.session.commit()
+    return row
+
+
+def get_attachment(actor: Actor, complaint_id: int, attachment_id: int) -> Any:
+    from app.complaints.models import Attachment
+
+    c = get_complaint(actor, complaint_id)
+    row = db.session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id, Attachment.complaint_id == c.id
+        )
+    )
+    if row is None:
+        raise NotFound("未找到附件。", "Attachment not found.")
+    return row
+
+
+# Reclassification ------------------------------------------------------------
+
+
+def count_complaints() -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Complaint.id))) or 0
+
+
+def reclassify_all(*, batch: int = 1000, progress: Any = None) -> int:
+    """Re-run stored complaints through the current packs; return how many changed.
+
+    A regulator's label override stands: such complaints get the new
+    classification record (and pack versions) but keep their labels.
+    """
+    overridden = set(db.session.scalars(select(LabelOverride.complaint_id)))
+    changed, last_id = 0, 0
+    while True:
+        rows = db.session.scalars(
+            select(Complaint)
+            .where(Complaint.id > last_id)
+            .order_by(Complaint.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return changed
+        for c in rows:
+            conduct = c.purchase_date or c.received_at.astimezone(SHANGHAI).date()
+            text = "\n".join(t for t in (c.facts, c.request_text) if t)
+            result = rules.classify_text(text, conduct_date=conduct)
+            c.classification, c.pack_versions = (
+                result.to_dict(),
+                dict(result.pack_versions),
+            )
+            c.nature = result.nature.code
+            if c.id not in overridden and list(result.labels) != list(c.labels):
+                before = list(c.labels)
+                c.labels = list(result.labels)
+                _set_categories(c.id, c.labels)
+                audit.record(
+                    SYSTEM_ACTOR,
+                    "complaint.reclassify",
+                    "complaint",
+                    c.id,
+                    before={"labels": before},
+                    after={"labels": c.labels},
+                )
+                changed += 1
+        last_id = rows[-1].id
+        db.session.commit()
+        if progress is not None:
+            progress(len(rows))

@@ -1,0 +1,344 @@
+"""SLA clocks of complaints: recompute them from history, idempotently.
+
+`refresh` is called by the complaints service after every filing, transition,
+message and pause. It derives which clocks run from the complaint's events
+(timeline.py), picks each clock's policy once, when the clock starts
+(precedence.py), evaluates it against the working-day calendar with the admin's
+overrides (clock.py) and stores one row per clock with its due and at-risk
+instants. It is idempotent: the same history and `now` give the same rows, and a
+breach or notice is recorded once however often it runs.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+
+from app.clock import utcnow
+from app.complaints.models import Complaint, ComplaintEvent
+from app.errors import field_error
+from app.extensions import db
+from app.sla import clock, notify, precedence, sweep, timeline
+from app.sla.calendar import (
+    ONE_DAY,
+    SHANGHAI,
+    CalendarOverride,
+    WorkCalendar,
+    day_start,
+)
+from app.sla.clock import Deadline, Pause, PauseReason, SlaState
+from app.sla.models import (
+    CalendarOverrideDay,
+    CalendarYear,
+    ComplaintDeadline,
+    SlaBreach,
+    SlaPause,
+    SlaPolicy,
+    SlaPolicyChoice,
+)
+from app.sla.notices import NoticeKind
+from app.sla.policies import Policy, PolicyTarget, PolicyUnit
+
+D = ComplaintDeadline
+_LATE = (str(SlaState.BREACHED), str(SlaState.MET_LATE))
+_NOTEWORTHY = frozenset({*_LATE, str(SlaState.AT_RISK)})
+# Running clocks a calendar change may move; a breach on record stays.
+_RECOMPUTED = (
+    str(SlaState.ON_TRACK),
+    str(SlaState.AT_RISK),
+    str(SlaState.CALENDAR_UNKNOWN),
+)
+
+
+def load_calendar() -> WorkCalendar:
+    """Build the working-day calendar with the admin's overrides and covered years."""
+    overrides = {
+        row.day: CalendarOverride(row.is_workday, row.reason)
+        for row in db.session.scalars(select(CalendarOverrideDay))
+    }
+    years = db.session.scalars(select(CalendarYear.year)).all()
+    return WorkCalendar(overrides, extra_years=years)
+
+
+def policy_rules() -> list[precedence.PolicyRule]:
+    """Return the configured policies as rules for `precedence.choose`."""
+    return [
+        precedence.PolicyRule(
+            rule_id=row.id,
+            policy=policy_of_row(row),
+            campaign_id=row.campaign_id,
+            category=row.category,
+        )
+        for row in db.session.scalars(select(SlaPolicy).order_by(SlaPolicy.id))
+    ]
+
+
+def policy_of_row(row: SlaPolicy) -> Policy:
+    """Turn a stored policy into the pure Policy value."""
+    return Policy(
+        code=row.code,
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        target=PolicyTarget(row.target),
+        amount=row.amount,
+        unit=PolicyUnit(row.unit),
+        legal_basis=row.legal_basis,
+        roll_to_workday=row.roll_to_workday,
+        at_risk_percent=row.at_risk_percent,
+    )
+
+
+def choices_by_key(keys: Iterable[str]) -> dict[str, tuple[Policy, dict[str, Any]]]:
+    """Load stored policy choices: the policy and the selection, by key."""
+    stmt = select(SlaPolicyChoice).where(SlaPolicyChoice.key.in_(set(keys)))
+    return {
+        row.key: (Policy.from_dict(row.policy), row.selection)
+        for row in db.session.scalars(stmt)
+    }
+
+
+def refresh(complaint_id: int, *, now: datetime) -> None:
+    """Recompute the complaint's deadline rows from its events and pauses."""
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None:
+        return
+    pauses = pauses_of(complaint_id)
+    calendar = load_calendar()
+    existing = {
+        row.target: row
+        for row in db.session.scalars(select(D).where(D.complaint_id == complaint_id))
+    }
+    choices = choices_by_key(row.choice_key for row in existing.values())
+    rules: list[precedence.PolicyRule] | None = None
+    unknown: set[int] = set()
+    written: list[ComplaintDeadline] = []
+    for span in timeline.spans(_history(complaint)):
+        row = existing.pop(str(span.target), None)
+        if row is None or row.started_at != span.started_at:
+            # The policy is fixed when the clock (re)starts; later edits to the
+            # policies do not move a running deadline.
+            rules = policy_rules() if rules is None else rules
+            choice = precedence.choose(
+                span.target,
+                rules,
+                campaign_id=complaint.campaign_id,
+                categories=list(complaint.labels or ()),
+            )
+            if row is None:
+                # Added to the session only once complete, because storing
+                # the choice runs a statement, which autoflushes pending rows.
+                row = D(complaint_id=complaint_id, target=str(span.target))
+            _set_choice(row, choice)
+            choices[choice.key] = (choice.policy, choice.to_dict())
+        relevant = [p for p in pauses if p.reason in timeline.PAUSES_FOR[span.target]]
+        deadline = clock.evaluate(
+            choices[row.choice_key][0],
+            span.started_at,
+            relevant,
+            span.completed_at,
+            now,
+            calendar,
+        )
+        _write(row, span, deadline, len(relevant), now)
+        db.session.add(row)
+        written.append(row)
+        if deadline.unknown_year is not None:
+            unknown.add(deadline.unknown_year)
+    for stale in existing.values():
+        db.session.delete(stale)
+    db.session.flush()
+    if any(row.state in _NOTEWORTHY for row in written):
+        _record(D.complaint_id == complaint_id, now)
+        _settle_breaches([r for r in written if r.state == str(SlaState.MET_LATE)])
+    notify.queue_calendar_alerts(unknown, now)
+
+
+def complaints_in_state(state: str) -> Select[Any]:
+    """Select the ids of complaints with at least one clock in `state`.
+
+    Raises:
+        Invalid: `state` is not an SLA state (names the field `sla_state`).
+    """
+    if state not in {str(s) for s in SlaState}:
+        allowed = ", ".join(str(s) for s in SlaState)
+        raise field_error(
+            "sla_state",
+            f"未知的时限状态，可选：{allowed}。",
+            f"sla_state must be one of {allowed}.",
+        )
+    return select(D.complaint_id).where(D.state == state).distinct()
+
+
+def recompute_open(
+    now: datetime, *, from_day: date, until_day: date | None = None
+) -> int:
+    """Re-apply the calendar to running clocks it may affect; return how many.
+
+    A clock is affected if it has not ended before `from_day` and (when given)
+    started before the end of `until_day`. Unpaused clocks of one policy and one
+    receipt date share their due instant, so they are updated in one statement;
+    clocks with pauses are refreshed one complaint at a time. Breached clocks
+    stay breached: a breach on record is history.
+    """
+    calendar = load_calendar()
+    scope = and_(
+        D.completed_at.is_(None),
+        or_(D.due_at.is_(None), D.due_at > day_start(from_day)),
+    )
+    if until_day is not None:
+        scope = and_(scope, D.started_at < day_start(until_day + ONE_DAY))
+    affected = and_(scope, D.state.in_(_RECOMPUTED))
+    paused = db.session.execute(
+        select(D.id, D.complaint_id).where(affected, D.pause_count > 0)
+    ).all()
+    bulk = and_(affected, D.pause_count == 0)
+    keys = db.session.scalars(select(D.choice_key).where(bulk).distinct()).all()
+    count = 0
+    for key, (policy, _) in choices_by_key(keys).items():
+        if policy.unit is PolicyUnit.HOURS or (
+            policy.unit is PolicyUnit.CALENDAR_DAYS and not policy.roll_to_workday
+        ):
+            continue  # these periods do not depend on the calendar
+        count += _recompute_group(
+            and_(bulk, D.choice_key == key), policy, now, calendar
+        )
+    count += len(paused)
+    for complaint_id in sorted({row.complaint_id for row in paused}):
+        refresh(complaint_id, now=now)
+    # Recorded over the whole scope: some clocks have just become breached.
+    _record(scope, now)
+    notify.queue_calendar_alerts(sweep.unknown_years(), now)
+    return count
+
+
+def _recompute_group(
+    where: ColumnElement[bool], policy: Policy, now: datetime, calendar: WorkCalendar
+) -> int:
+    first, last = db.session.execute(
+        select(func.min(D.started_at), func.max(D.started_at)).where(where)
+    ).one()
+    if first is None:
+        return 0
+    count = 0
+    day = first.astimezone(SHANGHAI).date()
+    while day <= last.astimezone(SHANGHAI).date():
+        # Any instant of the receipt date gives the same period (Art. 201).
+        deadline = clock.evaluate(policy, day_start(day), [], None, now, calendar)
+        values = _deadline_values(deadline, day_start(day))
+        stmt = (
+            update(D)
+            .where(
+                where,
+                D.started_at >= day_start(day),
+                D.started_at < day_start(day + ONE_DAY),
+            )
+            .values(**values, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        count += notify.rowcount(db.session.execute(stmt))
+        day += ONE_DAY
+    return count
+
+
+def _record(where: ColumnElement[bool], now: datetime) -> None:
+    late = and_(where, D.state.in_(_LATE))
+    sweep.record_breaches(late, now)
+    notify.queue_notices(NoticeKind.BREACH, late, now)
+    notify.queue_notices(
+        NoticeKind.AT_RISK, and_(where, D.state == str(SlaState.AT_RISK)), now
+    )
+
+
+def _settle_breaches(late_rows: list[ComplaintDeadline]) -> None:
+    # A late step fixes the final lateness of the breach on record.
+    for row in late_rows:
+        db.session.execute(
+            update(SlaBreach)
+            .where(
+                SlaBreach.complaint_id == row.complaint_id,
+                SlaBreach.target == row.target,
+            )
+            .values(overdue_seconds=row.overdue_seconds, resolved_at=row.completed_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _history(complaint: Complaint) -> timeline.History:
+    events = db.session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id)
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    return timeline.History(
+        received_at=complaint.received_at,
+        forwarded_at=complaint.forwarded_at,
+        first_response_at=complaint.first_response_at,
+        steps=tuple(timeline.Step(e.action, e.to_status, e.at) for e in events),
+    )
+
+
+def pauses_of(complaint_id: int) -> list[Pause]:
+    """Load the complaint's pause intervals (unknown reasons are ignored)."""
+    known = {str(r) for r in PauseReason}
+    rows = db.session.scalars(
+        select(SlaPause)
+        .where(SlaPause.complaint_id == complaint_id)
+        .order_by(SlaPause.started_at)
+    )
+    return [
+        Pause(row.started_at, row.ended_at, PauseReason(row.reason))
+        for row in rows
+        if row.reason in known
+    ]
+
+
+def _set_choice(row: ComplaintDeadline, choice: precedence.Choice) -> None:
+    stored = {
+        "key": choice.key,
+        "policy": choice.policy.to_dict(),
+        "selection": choice.to_dict(),
+        "created_at": utcnow(),
+    }
+    stmt = notify.insert_ignoring(SlaPolicyChoice).values(stored)
+    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+    row.choice_key = choice.key
+    row.policy_code = choice.policy.code
+    row.policy_id = choice.rule_id
+
+
+def _write(
+    row: ComplaintDeadline,
+    span: timeline.Span,
+    deadline: Deadline,
+    pause_count: int,
+    now: datetime,
+) -> None:
+    row.started_at = span.started_at
+    row.completed_at = span.completed_at
+    row.completed_by = span.completed_by
+    row.outcome = str(span.outcome) if span.outcome else None
+    row.pause_count = pause_count
+    row.updated_at = now
+    for name, value in _deadline_values(deadline, span.started_at).items():
+        setattr(row, name, value)
+
+
+def _deadline_values(deadline: Deadline, started_at: datetime) -> dict[str, Any]:
+    running = deadline.state in (SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED)
+    risk_at = deadline.at_risk_at if running else None
+    return {
+        "state": str(deadline.state),
+        "due_at": deadline.due_at,
+        # EPOCH means "at risk from the start"; the start says the same and fits
+        # every database's date range.
+        "at_risk_at": max(risk_at, started_at) if risk_at is not None else None,
+        "remaining_seconds": _seconds(deadline.remaining),
+        "days_left": deadline.days_left,
+        "overdue_seconds": _seconds(deadline.overdue),
+        "unknown_year": deadline.unknown_year,
+    }
+
+
+def _seconds(span: timedelta | None) -> int | None:
+    return None if span is None else int(span.total_seconds())

@@ -1,0 +1,190 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.complaints.duplicates import (
+    DupFacts,
+    DupReason,
+    complainant_key,
+    find_duplicate,
+    normalise_order_no,
+)
+
+NOW = datetime(2021, 5, 2, 9, 30, tzinfo=UTC)
+FACTS = (
+    "4月28日在双品网购节活动中下单的空气炸锅至今未发货，"
+    "客服一直不回复，要求退款并赔偿。"
+)
+
+
+def facts(
+    complaint_id: int | None,
+    *,
+    days_ago: float = 0,
+    person: str = "13800138000",
+    enterprise_id: int | None = 7,
+    order_no: str | None = None,
+    text: str = FACTS,
+) -> DupFacts:
+    """Build complaint facts filed `days_ago` before NOW."""
+    return DupFacts(
+        complaint_id=complaint_id,
+        complainant_key=person,
+        enterprise_id=enterprise_id,
+        order_no=order_no,
+        facts_text=text,
+        filed_at=NOW - timedelta(days=days_ago),
+    )
+
+
+def test_same_complainant_enterprise_and_order_is_a_duplicate() -> None:
+    old = facts(1, days_ago=3, order_no="JD-2021-0428-7788", text="没发货")
+    new = facts(None, order_no="jd 2021 0428 7788", text="催了好几次还是没有发货")
+    hit = find_duplicate(new, [old])
+    assert hit is not None
+    assert (hit.original_id, hit.reason, hit.score) == (1, DupReason.SAME_ORDER, 1.0)
+
+
+def test_same_order_from_another_complainant_is_not_an_order_duplicate() -> None:
+    old = facts(1, days_ago=3, order_no="7788", person="13900000000", text="没发货")
+    new = facts(None, order_no="7788", text="催了好几次还是没有发货")
+    assert find_duplicate(new, [old]) is None
+
+
+def test_same_order_counts_even_outside_the_text_window() -> None:
+    old = facts(1, days_ago=90, order_no="7788", text="没发货")
+    hit = find_duplicate(facts(None, order_no="7788", text="还是没发货"), [old])
+    assert hit is not None
+    assert hit.reason is DupReason.SAME_ORDER
+
+
+def test_near_identical_facts_within_30_days_are_a_duplicate() -> None:
+    old = facts(1, days_ago=29, person="13900000000")
+    reworded = FACTS.replace("至今", "到现在").replace("。", "！")
+    hit = find_duplicate(facts(None, text=reworded), [old])
+    assert hit is not None
+    assert hit.original_id == 1
+    assert hit.reason is DupReason.SIMILAR_TEXT
+    assert 0.9 <= hit.score < 1.0
+
+
+def test_traditional_and_full_width_text_compares_as_simplified() -> None:
+    old = facts(
+        1, days_ago=1, text="空氣炸鍋至今未發貨，客服一直不回覆，要求退款ＡＢＣ"
+    )
+    new = facts(None, text="空气炸锅至今未发货，客服一直不回复，要求退款abc")
+    hit = find_duplicate(new, [old])
+    assert hit is not None
+    assert hit.score == 1.0
+
+
+def test_similar_facts_outside_the_window_are_not_a_duplicate() -> None:
+    assert find_duplicate(facts(None), [facts(1, days_ago=31)]) is None
+
+
+def test_window_is_a_parameter() -> None:
+    old = facts(1, days_ago=31)
+    hit = find_duplicate(facts(None), [old], window=timedelta(days=45))
+    assert hit is not None
+
+
+def test_same_facts_against_another_enterprise_are_not_a_duplicate() -> None:
+    old = facts(1, days_ago=2, enterprise_id=8, order_no="7788")
+    assert find_duplicate(facts(None, order_no="7788"), [old]) is None
+
+
+def test_unmatched_enterprise_is_never_a_duplicate() -> None:
+    old = facts(1, days_ago=2, enterprise_id=None)
+    assert find_duplicate(facts(None, enterprise_id=None), [old]) is None
+
+
+def test_different_facts_are_not_a_duplicate() -> None:
+    old = facts(
+        1, days_ago=2, text="直播间宣传的价格与实际结算价格不一致，涉嫌虚假宣传。"
+    )
+    assert find_duplicate(facts(None), [old]) is None
+
+
+def test_threshold_is_a_parameter() -> None:
+    old = facts(1, days_ago=2, text=FACTS[:30] + "另外赠品也没有收到。")
+    assert find_duplicate(facts(None), [old]) is None
+    loose = find_duplicate(facts(None), [old], threshold=0.6)
+    assert loose is not None
+
+
+def test_short_texts_are_not_compared() -> None:
+    old = facts(1, days_ago=1, text="没发货")
+    assert find_duplicate(facts(None, text="没发货"), [old]) is None
+
+
+def test_original_is_the_earliest_match() -> None:
+    chain = [facts(3, days_ago=1), facts(1, days_ago=20), facts(2, days_ago=10)]
+    hit = find_duplicate(facts(None), chain)
+    assert hit is not None
+    assert hit.original_id == 1
+
+
+def test_earliest_match_wins_whichever_rule_found_it() -> None:
+    by_order = facts(2, days_ago=5, order_no="7788", text="没发货")
+    by_text = facts(1, days_ago=9, person="13900000000")
+    hit = find_duplicate(facts(None, order_no="7788"), [by_order, by_text])
+    assert hit is not None
+    assert (hit.original_id, hit.reason) == (1, DupReason.SIMILAR_TEXT)
+
+
+def test_later_complaints_and_the_complaint_itself_are_not_originals() -> None:
+    new = facts(5, days_ago=2)
+    later = facts(6, days_ago=1)
+    assert find_duplicate(new, [new, later]) is None
+
+
+@pytest.mark.parametrize(
+    ("old_id", "new_id", "is_dup"),
+    [(4, 5, True), (6, 5, False), (4, None, True)],
+)
+def test_at_the_same_instant_the_lower_id_came_first(
+    old_id: int, new_id: int | None, is_dup: bool
+) -> None:
+    hit = find_duplicate(facts(new_id), [facts(old_id)])
+    assert (hit is not None) is is_dup
+
+
+def test_unsaved_candidates_are_ignored() -> None:
+    assert (
+        find_duplicate(facts(None), [replace(facts(None), filed_at=NOW - timedelta(1))])
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("13800138000", "13800138000"),
+        ("+86 138-0013-8000", "13800138000"),
+        ("008613800138000", "13800138000"),
+        ("８６ １３８００１３８０００", "13800138000"),
+        ("010-8888 6666", "01088886666"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_complainant_key_keeps_the_digits_of_a_phone_number(
+    raw: str | None, key: str
+) -> None:
+    assert complainant_key(raw) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("JD-2021-0428-7788", "JD202104287788"),
+        (" jd 2021 0428 7788 ", "JD202104287788"),
+        ("ＴＢ＃１２３４５", "TB12345"),
+        (None, ""),
+    ],
+)
+def test_order_numbers_compare_without_separators_width_or_case(
+    raw: str | None, normal: str
+) -> None:
+    assert normalise_order_no(raw) == normal

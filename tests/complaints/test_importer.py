@@ -1,0 +1,183 @@
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from app.complaints import importer
+from app.complaints.models import Complaint
+from app.extensions import db
+from tests import builders as b
+
+HEADER = [
+    "投诉人姓名",
+    "联系电话",
+    "地址",
+    "被投诉企业",
+    "订单号",
+    "购买日期",
+    "涉诉金额",
+    "投诉要求",
+    "投诉内容",
+]
+
+
+def _rows(n: int, bad_rows: tuple[int, ...] = ()) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        phone = "not-a-phone" if i in bad_rows else f"1391234{i:04d}"
+        rows.append(
+            [
+                f"王{i}",
+                phone,
+                "河南省郑州市二七区某路",
+                "京东",
+                f"IMP{i}",
+                "2021-04-30",
+                "88.50",
+                "退款",
+                f"第{i}单：买到的是高仿假货，要求退一赔三。",
+            ]
+        )
+    return rows
+
+
+def _csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Complaint))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("a.csv", _csv(_rows(5))),
+        ("gbk.csv", _csv(_rows(5), "gbk")),
+        ("a.xlsx", _xlsx(_rows(5))),
+    ],
+)
+def test_imports_utf8_gbk_and_xlsx_files(
+    app, tmp_path: Path, name: str, content: bytes
+) -> None:
+    b.jd()
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = app.test_cli_runner().invoke(args=["complaints", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "imported 5 of 5" in result.output
+    rows = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert len(rows) == 5 and all(c.channel == "import" for c in rows)
+    assert rows[0].enterprise_id is not None and "counterfeit" in rows[0].labels
+    assert str(rows[0].amount) == "88.50" and rows[0].request_type == "refund"
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(
+    app, tmp_path: Path
+) -> None:
+    b.jd()
+    path = tmp_path / "bad.csv"
+    path.write_bytes(_csv(_rows(4, bad_rows=(2,))))
+    result = app.test_cli_runner().invoke(args=["complaints", "import", str(path)])
+    assert result.exit_code != 0
+    assert "row 4" in result.output and "complainant_phone" in result.output
+    assert _count() == 0
+
+
+def test_skip_invalid_imports_the_rest_and_writes_the_rejects(
+    app, tmp_path: Path
+) -> None:
+    b.jd()
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(_csv(_rows(4, bad_rows=(0, 3))))
+    rejects = tmp_path / "rejects.csv"
+    result = app.test_cli_runner().invoke(
+        args=[
+            "complaints",
+            "import",
+            str(path),
+            "--skip-invalid",
+            "--rejects",
+            str(rejects),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert _count() == 2
+    lines = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[0] == ["row", "column", "problem"]
+    assert {line[0] for line in lines[1:]} == {"2", "5"}
+
+
+def test_files_that_are_not_what_their_extension_says_are_refused(
+    app, tmp_path: Path
+) -> None:
+    fake_xlsx = tmp_path / "a.xlsx"
+    fake_xlsx.write_bytes(_csv(_rows(1)))
+    res = app.test_cli_runner().invoke(args=["complaints", "import", str(fake_xlsx)])
+    assert res.exit_code != 0 and "not an XLSX" in res.output
+    fake_csv = tmp_path / "b.csv"
+    fake_csv.write_bytes(_xlsx(_rows(1)))
+    res = app.test_cli_runner().invoke(args=["complaints", "import", str(fake_csv)])
+    assert res.exit_code != 0 and "not a text file" in res.output
+
+
+def test_a_zip_bomb_disguised_as_xlsx_is_refused() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (50 * 1024 * 1024))
+    with pytest.raises(importer.ImportFileError, match="zip bomb"):
+        importer.read_table("bomb.xlsx", buf.getvalue())
+
+
+def test_missing_required_columns_are_named() -> None:
+    with pytest.raises(importer.ImportFileError, match="facts"):
+        importer.map_header(HEADER[:-1])
+
+
+def test_upload_over_the_api_reports_per_row(app, client) -> None:
+    b.jd()
+    _, h = b.actor_headers("association")
+    data = {
+        "file": (io.BytesIO(_csv(_rows(3, bad_rows=(1,)))), "x.csv"),
+        "skip_invalid": "true",
+    }
+    resp = client.post(
+        "/api/v1/complaints/imports",
+        data=data,
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert [r["row"] for r in body["imported"]] == [2, 4]
+    assert (
+        body["rejected"][0]["row"] == 3
+        and "complainant_phone" in body["rejected"][0]["errors"]
+    )
+    strict = client.post(
+        "/api/v1/complaints/imports",
+        data={"file": (io.BytesIO(_csv(_rows(2, bad_rows=(0,)))), "y.csv")},
+        headers=h,
+        content_type="multipart/form-data",
+    )
+    assert strict.status_code == 422 and "row 2" in strict.get_json()["errors"]
+    assert _count() == 2
