@@ -38,6 +38,7 @@ from sqlalchemy import (
 from app import create_app
 from app.accounts import service as accounts
 from app.accounts.access import SYSTEM, Actor
+from app.accounts.models import User
 from app.accounts.roles import Role
 from app.complaints.models import Complaint, ComplaintCategory
 from app.extensions import api, db
@@ -380,12 +381,20 @@ def generate(complaints: int, enterprises: int, seed: int = SEED) -> dict[str, A
     else:
         db.session.execute(text("ANALYZE"))
     db.session.commit()
-    for table, _dims in oversight_models.GRAINS.values():
-        counts[table.name] = db.session.scalar(select(func.count()).select_from(table))
+    counts.update(_row_counts())
     return {
         "rows": counts,
         "generation_seconds": round(time.perf_counter() - started, 1),
         "grain_seconds": round(time.perf_counter() - grains_started, 1),
+    }
+
+
+def _row_counts() -> dict[str, int]:
+    tables = [Complaint.__table__, oversight_models.RollupMember.__table__]
+    tables += [table for table, _dims in oversight_models.GRAINS.values()]
+    return {
+        t.name: db.session.scalar(select(func.count()).select_from(t)) or 0
+        for t in tables
     }
 
 
@@ -563,21 +572,25 @@ def _users() -> dict[str, tuple[Actor, dict[str, str]]]:
         ("national", Role.NATIONAL_REGULATOR, None),
         ("regional", Role.REGIONAL_REGULATOR, "410000"),
     ):
-        org = accounts.create_organisation(
-            SYSTEM, kind="authority", name=f"基准{who}", region_code=region
-        )
-        user = accounts.create_user(
-            SYSTEM,
-            data={
-                "email": f"{who}@bench.cn",
-                "role": role,
-                "org": org.id,
-                "password": None,
-            },
-        )
+        user = db.session.scalar(select(User).where(User.email == f"{who}@bench.cn"))
+        if user is None:
+            org = accounts.create_organisation(
+                SYSTEM, kind="authority", name=f"基准{who}", region_code=region
+            )
+            user = accounts.create_user(
+                SYSTEM,
+                data={
+                    "email": f"{who}@bench.cn",
+                    "role": role,
+                    "org": org.id,
+                    "password": None,
+                },
+            )
         token = accounts.create_token(SYSTEM, user, name="bench")[1]
         out[who] = (
-            Actor(user.id, role, organisation_id=org.id, region_code=region),
+            Actor(
+                user.id, role, organisation_id=user.organisation_id, region_code=region
+            ),
             {"Authorization": f"Bearer {token}"},
         )
     return out
@@ -590,8 +603,12 @@ def run(
     database_url: str | None = None,
     calls: int = 50,
     seed: int = SEED,
+    reuse: bool = False,
 ) -> dict[str, Any]:
-    """Generate the data, time every aggregate endpoint, return the figures."""
+    """Generate the data, time every aggregate endpoint, return the figures.
+
+    `reuse` times an existing benchmark database again without regenerating it.
+    """
     workdir = None
     if database_url is None:
         workdir = tempfile.mkdtemp(prefix="bench-aggregates-")
@@ -602,9 +619,12 @@ def run(
     if "oversight" not in app.blueprints:
         api.register_blueprint(oversight_routes.bp)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
-        built = generate(complaints, enterprises, seed)
+        if reuse:
+            built = {"rows": _row_counts(), "generation_seconds": None}
+        else:
+            db.drop_all()
+            db.create_all()
+            built = generate(complaints, enterprises, seed)
         actors = _users()
         client = app.test_client()
         queries.rules.list_packs()  # compile the rule packs before timing
@@ -642,6 +662,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time an existing benchmark database (--database-url) again",
+    )
     args = parser.parse_args()
     result = run(
         args.complaints,
@@ -649,6 +674,7 @@ def main() -> None:
         database_url=args.database_url,
         calls=args.calls,
         seed=args.seed,
+        reuse=args.reuse,
     )
     if args.json:
         print(json.dumps(result, indent=2, default=str))

@@ -43,6 +43,7 @@ from app.fields import SHANGHAI
 from app.pledges import service as registry
 from app.pledges.models import Campaign, Enterprise
 from app.rules import service as rules
+from app.oversight import rollups
 from app.sla import service as sla
 
 MAX_AMOUNT = Decimal(
@@ -159,6 +160,7 @@ def file_complaint(
         at=now,
     )
     sla.refresh(complaint.id, now=now)
+    rollups.on_filed(complaint)
     if not commit:
         return complaint, False
     try:
@@ -547,6 +549,8 @@ def assign_enterprise(
         note=note,
         at=now,
     )
+    db.session.flush()
+    rollups.on_assigned(c)
     _commit_or_conflict()
     return c
 
@@ -574,6 +578,8 @@ def override_labels(
     c.labels = list(dict.fromkeys(labels))
     c.updated_at = now
     _set_categories(c.id, c.labels)
+    db.session.flush()
+    rollups.on_labels_changed(c.id, before, c.labels)
     db.session.add(
         LabelOverride(
             complaint_id=c.id,
@@ -717,6 +723,8 @@ def reclassify_all(*, batch: int = 1000, progress: Any = None) -> int:
                 before = list(c.labels)
                 c.labels = list(result.labels)
                 _set_categories(c.id, c.labels)
+                db.session.flush()
+                rollups.on_labels_changed(c.id, before, c.labels)
                 audit.record(
                     SYSTEM_ACTOR,
                     "complaint.reclassify",

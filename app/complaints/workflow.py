@@ -23,6 +23,7 @@ from app.complaints.models import Complaint, ComplaintMessage
 from app.complaints.service import _commit_or_conflict, _event, get_complaint
 from app.errors import Conflict, Forbidden, Invalid, field_error
 from app.extensions import db
+from app.oversight import rollups
 from app.sla import service as sla
 from app.sla.models import SlaPause
 
@@ -99,6 +100,7 @@ def transition(
     )
     db.session.flush()
     sla.refresh(c.id, now=now)
+    rollups.on_status_changed(c, current.value, target.value)
     _commit_or_conflict()
     return c
 

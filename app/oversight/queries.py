@@ -43,7 +43,9 @@ def prefix_range(column: Any, prefix: str) -> ColumnElement[bool]:
 def _data_span() -> tuple[date, date] | None:
     table = GRAINS["rollup_region_day"][0]
     low, high = db.session.execute(
-        select(func.min(table.c.day), func.max(table.c.day))
+        select(func.min(table.c.day), func.max(table.c.day)).where(
+            table.c.category == ALL
+        )
     ).one()
     return None if low is None else (low, high)
 
@@ -57,6 +59,9 @@ def needed_dimensions(
         needed.add("region_code")
     if filters.get("enterprise_id") is not None:
         needed.add("enterprise_id")
+    region = filters.get("region_code")
+    if _regional(actor) and region and not _inside(actor, region):
+        needed.add("enterprise_id")  # only its own enterprises' share there
     low, high = filters.get("date_from"), filters.get("date_to")
     if low or high:
         span = _data_span()
@@ -72,13 +77,27 @@ def _regional(actor: Actor) -> bool:
     return actor.role == Role.REGIONAL_REGULATOR and bool(actor.region_code)
 
 
-def pick_grain(actor: Actor, needed: set[str]) -> tuple[Table, tuple[str, ...]]:
+def _inside(actor: Actor, region_code: str) -> bool:
+    """Tell whether a filtered region lies within the regulator's own region."""
+    return region_prefix(region_code).startswith(region_prefix(actor.region_code or ""))
+
+
+def _narrowed(actor: Actor, filters: Mapping[str, Any]) -> bool:
+    # Filtering to a region inside its own, a regulator sees all of it: the
+    # region filter alone is the scope.
+    region: str | None = filters.get("region_code")
+    return _regional(actor) and region is not None and _inside(actor, region)
+
+
+def pick_grain(
+    actor: Actor, needed: set[str], *, narrowed: bool = False
+) -> tuple[Table, tuple[str, ...]]:
     """Return the first (smallest) grain that has all `needed` dimensions.
 
     A regional regulator reads a scope grain at its own code when one fits;
     otherwise a grain with both region and enterprise, to apply the scope.
     """
-    if _regional(actor):
+    if _regional(actor) and not narrowed:
         for table, dims in GRAINS.values():
             if dims[0] == "scope_code" and needed <= set(dims[1:]):
                 return table, dims
@@ -114,14 +133,16 @@ def _conditions(
     return where
 
 
-def scope(actor: Actor, table: Table) -> list[list[ColumnElement[bool]]]:
+def scope(
+    actor: Actor, table: Table, filters: Mapping[str, Any] | None = None
+) -> list[list[ColumnElement[bool]]]:
     """Split what the actor may see (as scoping.scoped) into disjoint branches.
 
     A regional regulator sees rows handled in its region, plus rows elsewhere
     against enterprises registered there: two branches an index can each serve,
     summed with UNION ALL, rather than one OR that defeats the indexes.
     """
-    if actor.sees_everything:
+    if actor.sees_everything or _narrowed(actor, filters or {}):
         return [[]]
     if _regional(actor) and "scope_code" in table.c:
         return [[table.c.scope_code == actor.region_code]]
@@ -131,6 +152,10 @@ def scope(actor: Actor, table: Table) -> list[list[ColumnElement[bool]]]:
         local = select(Enterprise.id).where(
             prefix_range(Enterprise.region_code, prefix)
         )
+        if (filters or {}).get("region_code"):
+            # A region not its own: its enterprises' share there. "+ 0" keeps
+            # the planner on the region's index, the selective one here.
+            return [[(table.c.enterprise_id + 0).in_(local)]]
         return [[here], [table.c.enterprise_id.in_(local), ~here]]
     return [[false()]]
 
@@ -139,8 +164,9 @@ def _source(
     actor: Actor,
     table: Table,
     where: list[ColumnElement[bool]],
+    filters: Mapping[str, Any],
 ) -> tuple[Any, list[ColumnElement[bool]]]:
-    branches = scope(actor, table)
+    branches = scope(actor, table, filters)
     if len(branches) == 1:
         return table, [*where, *branches[0]]
     parts = [select(table).where(*where, *extra) for extra in branches]
@@ -164,17 +190,18 @@ def grouped(
     region_level: str = "county",
 ) -> list[dict[str, Any]]:
     """Sum the counters per group; rows as plain dicts with sentinels resolved."""
-    table, _dims = pick_grain(actor, needed_dimensions(actor, group_by, filters))
+    needed = needed_dimensions(actor, group_by, filters)
+    table, _dims = pick_grain(actor, needed, narrowed=_narrowed(actor, filters))
     where = _conditions(actor, table, filters, "category" in group_by)
     if list(group_by) == ["enterprise"] and limit is not None:
         # Rank on one column first (index-only), then sum the rest for the few.
-        keys = _ranked_enterprises(actor, table, where, order_by, limit)
+        keys = _ranked_enterprises(actor, table, where, filters, order_by, limit)
         if not keys:
             return []
         # "+ 0" keeps the planner on the filters' index: reading these (the
         # largest) enterprises through their own index would touch every row.
         where = [*where, (table.c.enterprise_id + 0).in_(keys)]
-    source, outer = _source(actor, table, where)
+    source, outer = _source(actor, table, where, filters)
     groups = [_group_column(source, g, region_level) for g in group_by]
     sums = [func.sum(source.c[name]).label(name) for name in COUNTERS]
     stmt = select(*groups, *sums).where(*outer)
@@ -198,10 +225,11 @@ def _ranked_enterprises(
     actor: Actor,
     table: Table,
     where: list[ColumnElement[bool]],
+    filters: Mapping[str, Any],
     order_by: str,
     limit: int,
 ) -> list[int]:
-    source, outer = _source(actor, table, where)
+    source, outer = _source(actor, table, where, filters)
     key = source.c.enterprise_id
     stmt = (
         select(key)

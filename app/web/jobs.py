@@ -29,6 +29,9 @@ from app.extensions import db
 # 10,000 files.
 WRITE_EVERY_S = 0.25
 KEEP_S = 24 * 3600  # a job's status file is removed a day after it was written
+# A running job writes its progress often; silence this long means its process
+# died (a worker restart, say), and the page should say so instead of waiting.
+STALE_S = 600
 _threads: dict[str, threading.Thread] = {}
 
 Progress = Callable[[int, int], None]
@@ -144,6 +147,12 @@ def get(actor: Actor, job_id: str) -> Job:
     job = Job(**json.loads(path.read_text()))
     if job.user_id != actor.user_id:
         raise NotFound("未找到该任务。", "No such job.")
+    if job.state == "running" and time.time() - path.stat().st_mtime > STALE_S:
+        job.state = "failed"
+        job.error_zh = "任务已中断（服务进程可能已重启），请重新提交。"
+        job.error_en = (
+            "The job stopped (the server may have restarted); start it again."
+        )
     return job
 
 

@@ -164,7 +164,9 @@ def label(member: Any) -> str:
     if member is None:
         return ""
     zh, en = getattr(member, "zh", None), getattr(member, "en", None)
-    return pick(zh, en) if zh and en else str(member)
+    text = pick(zh, en) if zh and en else str(member)
+    # The English labels are lower case for use inside sentences; alone, capitalise.
+    return text[:1].upper() + text[1:]
 
 
 def named(item: Mapping[str, Any] | Any, stem: str = "name") -> str:

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.access import Actor
+from app.accounts.access import Actor, region_prefix
 from app.accounts.roles import Role
 from app.complaints import lifecycle
 from app.complaints import service as complaints
@@ -226,6 +226,18 @@ def test_aggregates_agree_with_the_scoped_complaint_list(world, actor) -> None:
     assert got_received == dict(received)
     assert got_valid == dict(valid)
     assert result["as_of"] is not None
+
+    for region in ("410100", "440000", "110000"):
+        prefix = region_prefix(region)
+        expected = sum(
+            1
+            for c in db.session.scalars(scoped(actor))
+            if (c.region_code or "").startswith(prefix)
+        )
+        filters = {"region_code": region}
+        assert queries.totals(actor, filters=filters)["received"] == expected, region
+        top = queries.top_enterprises(actor, filters=filters, limit=5, order_by="valid")
+        assert sum(r["received"] for r in top["rows"]) <= expected
 
     for enterprise_id in world:
         filters = {"enterprise_id": enterprise_id}

@@ -125,7 +125,14 @@ class World:
 
 
 @pytest.fixture
-def world(app: Flask) -> World:
+def world(app: Flask, tmp_path: Path) -> Iterator[World]:
+    # Job status files go to the test's folder, not the instance folder.
+    app.config["WEB_JOBS_DIR"] = str(tmp_path / "jobs")
+    yield _world()
+    app.config.pop("WEB_JOBS_DIR", None)
+
+
+def _world() -> World:
     jd = b.jd()
     b.region("440000", "广东省")
     zhengzhou_assoc = b.organisation("association", region_code="410100")

@@ -137,3 +137,11 @@ def test_an_import_of_another_file_type_is_refused_at_once(world, signed_in) -> 
     response = _import(signed_in(world.assoc), "photo.png", PNG)
     assert response.status_code == 422
     assert "仅能导入 .csv 和 .xlsx 文件" in page_text(response)
+
+
+def test_an_unreadable_file_fails_the_job_with_the_reason(world, signed_in) -> None:
+    client = signed_in(world.assoc)
+    job_id = _import(client, "batch.xlsx", CSV).headers["Location"].rsplit("/", 1)[1]
+    jobs.wait(job_id)
+    assert client.get(f"/jobs/{job_id}").get_json()["state"] == "failed"
+    assert "内容不是 XLSX" in page_text(client.get(f"/imports/{job_id}"))

@@ -91,15 +91,6 @@ def _more_violations(live: Any, count: int) -> None:
             oversight.substantiate(regulator, c.id, categories=["counterfeit"])
 
 
-def _rollups_in_step(live: Any) -> None:
-    """Recount the rollups while the complaint writes do not yet update them."""
-    from app.oversight import rollups
-
-    with live.app.app_context():
-        rollups.rebuild(now=utcnow())
-        db.session.commit()
-
-
 def _step(page: Any, name: str) -> Any:
     """Open the next-step form called `name` on a complaint page and return it."""
     box = page.locator("details.step").filter(
@@ -185,7 +176,6 @@ def test_a_complaint_from_filing_to_the_dashboard_and_the_offender_flag(
     findings.get_by_role("button", name="认定", exact=True).click()
     assert regulator.page.locator("#findings").get_by_text("已认定").is_visible()
     regulator.shot("04-complaint-detail-regulator")
-    _rollups_in_step(live)
     regulator.go("/dashboard")
     regulator.shot("05-dashboard")
     bar = regulator.page.locator("#h-ent ~ svg a", has=regulator.page.locator("rect"))

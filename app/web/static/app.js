@@ -191,8 +191,8 @@
       fetch(url, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (job) {
-          if (bar) { bar.value = job.percent; bar.textContent = job.percent + "%"; }
-          if (text) {
+          if (bar && job.total) { bar.value = job.percent; bar.textContent = job.percent + "%"; }
+          if (text && job.total) {
             text.textContent = (text.getAttribute("data-template") || "{done} / {total}")
               .replace("{done}", job.done).replace("{total}", job.total);
           }
