@@ -114,12 +114,19 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts import routes as accounts_routes
     from app.complaints import routes as complaints_routes
     from app.pledges import routes as pledges_routes
+    from app.oversight import routes as oversight_routes
     from app.rules import routes as rules_routes
     from app.sla import routes as sla_routes
     from app.web import routes as web_routes
 
-    for bp in (accounts_routes.bp, pledges_routes.bp, complaints_routes.bp, rules_routes.bp,
-               sla_routes.bp):
+    for bp in (
+        accounts_routes.bp,
+        pledges_routes.bp,
+        complaints_routes.bp,
+        rules_routes.bp,
+        sla_routes.bp,
+        oversight_routes.bp,
+    ):
         api.register_blueprint(bp)
     app.register_blueprint(docs.bp)
     app.register_blueprint(accounts_routes.web)
@@ -130,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     from app import demo
     from app.accounts import cli as accounts_cli
     from app.complaints import cli as complaints_cli
+    from app.oversight import cli as oversight_cli
     from app.rules import cli as rules_cli
     from app.sla import cli as sla_cli
 
@@ -137,6 +145,7 @@ def _register_cli(app: Flask) -> None:
         rules_cli.cli,
         sla_cli.cli,
         sla_cli.sla_cli,
+        oversight_cli.cli,
         demo.cli,
         accounts_cli.users_cli,
         accounts_cli.tokens_cli,

@@ -2,7 +2,8 @@
 
 from app.accounts import models as accounts_models
 from app.complaints import models as complaints_models
+from app.oversight import models as oversight_models
 from app.pledges import models as pledges_models
 from app.sla import models as sla_models
 
-__all__ = ["accounts_models", "complaints_models", "pledges_models", "sla_models"]
+__all__ = ["accounts_models", "complaints_models", "oversight_models", "pledges_models", "sla_models"]

@@ -22,6 +22,7 @@ from flask.cli import AppGroup
 
 from app import clock
 from app.extensions import db
+from app.oversight import flags
 from app.sla import notify, sweep
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,19 @@ JOBS: tuple[Job, ...] = (
         notify.deliver_outbox,
         {"trigger": "interval", "minutes": 1},
     ),
+    # Flags also move at once on substantiation; this catches SLA-rate rules
+    # and windows that expire with time.
+    (
+        "oversight.recompute_flags",
+        flags.recompute_flags,
+        {"trigger": "interval", "minutes": 15},
+    ),
 )
 
 # One run at a time per job; a backlog of missed runs collapses into one.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
-cli = AppGroup("scheduler", help="Run the periodic jobs (SLA sweep, notices).")
+cli = AppGroup("scheduler", help="Run the periodic jobs (SLA sweep, notices, flags).")
 
 
 def run_job(app: Flask, func: Callable[..., Any]) -> Any:

@@ -51,6 +51,13 @@ PUBLIC_PARAMS = {
 
 # Plausible bodies so a refusal cannot come from validation instead of scoping.
 BODIES: dict[str, Any] = {
+    "oversight.ComplaintViolations": {"categories": ["counterfeit"], "note": "查实"},
+    "oversight.ComplaintContests": {"category": "counterfeit", "reason": "并非假货"},
+    "oversight.ComplaintContestRulings": {
+        "category": "counterfeit",
+        "upheld": True,
+        "reason": "维持",
+    },
     "complaints.ComplaintTransition": {"action": "respond", "note": "已处理"},
     "complaints.ComplaintMessages": {"body": "您好"},
     "complaints.ComplaintEnterprise": {"enterprise_id": 1},

@@ -7,16 +7,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from app import scheduler
+from app.oversight import flags
 from app.sla import notify, sweep
 
 
-def test_jobs_table_lists_the_sla_sweep_and_delivery() -> None:
+def test_jobs_table_lists_the_sweeps_delivery_and_flags() -> None:
     table = {job_id: (func, trigger) for job_id, func, trigger in scheduler.JOBS}
     assert table == {
         "sla.sweep": (sweep.sweep, {"trigger": "interval", "minutes": 5}),
         "sla.deliver_outbox": (
             notify.deliver_outbox,
             {"trigger": "interval", "minutes": 1},
+        ),
+        "oversight.recompute_flags": (
+            flags.recompute_flags,
+            {"trigger": "interval", "minutes": 15},
         ),
     }
 
@@ -27,7 +32,7 @@ def test_build_scheduler_registers_every_job_with_its_trigger() -> None:
     assert isinstance(built, BackgroundScheduler)
     assert not built.running
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"sla.sweep", "sla.deliver_outbox"}
+    assert set(jobs) == {"sla.sweep", "sla.deliver_outbox", "oversight.recompute_flags"}
     assert isinstance(jobs["sla.sweep"].trigger, IntervalTrigger)
     assert jobs["sla.sweep"].trigger.interval == timedelta(minutes=5)
     assert jobs["sla.deliver_outbox"].trigger.interval == timedelta(minutes=1)

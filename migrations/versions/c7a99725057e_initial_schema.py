@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cf00f4ebb60e
+Revision ID: c7a99725057e
 Revises: 
-Create Date: 2026-11-25 22:40:01.646753
+Create Date: 2026-11-25 23:03:54.255492
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import app.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = 'cf00f4ebb60e'
+revision = 'c7a99725057e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -107,7 +107,7 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('campaign_id', 'enterprise_id', 'category', name='uq_rollup_enterprise_key')
+    sa.UniqueConstraint('category', 'campaign_id', 'enterprise_id', name='uq_rollup_enterprise_key')
     )
     with op.batch_alter_table('rollup_enterprise', schema=None) as batch_op:
         batch_op.create_index('ix_rollup_enterprise_1', ['enterprise_id'], unique=False)
@@ -139,7 +139,7 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('day', 'campaign_id', 'enterprise_id', 'category', name='uq_rollup_enterprise_day_key')
+    sa.UniqueConstraint('category', 'day', 'campaign_id', 'enterprise_id', name='uq_rollup_enterprise_day_key')
     )
     with op.batch_alter_table('rollup_enterprise_day', schema=None) as batch_op:
         batch_op.create_index('ix_rollup_enterprise_day_1', ['enterprise_id', 'day'], unique=False)
@@ -172,11 +172,10 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('day', 'campaign_id', 'region_code', 'enterprise_id', 'category', name='uq_rollup_full_key')
+    sa.UniqueConstraint('category', 'region_code', 'day', 'campaign_id', 'enterprise_id', name='uq_rollup_full_key')
     )
     with op.batch_alter_table('rollup_full', schema=None) as batch_op:
         batch_op.create_index('ix_rollup_full_1', ['enterprise_id', 'day'], unique=False)
-        batch_op.create_index('ix_rollup_full_2', ['category', 'region_code', 'day', 'enterprise_id', 'received'], unique=False)
 
     op.create_table('rollup_region_day',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,11 +203,8 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('day', 'campaign_id', 'region_code', 'category', name='uq_rollup_region_day_key')
+    sa.UniqueConstraint('category', 'day', 'campaign_id', 'region_code', name='uq_rollup_region_day_key')
     )
-    with op.batch_alter_table('rollup_region_day', schema=None) as batch_op:
-        batch_op.create_index('ix_rollup_region_day_1', ['category', 'day'], unique=False)
-
     op.create_table('rollup_scope_enterprise_day',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope_code', sa.String(length=6), nullable=False),
@@ -236,10 +232,10 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('scope_code', 'day', 'campaign_id', 'enterprise_id', 'category', name='uq_rollup_scope_enterprise_day_key')
+    sa.UniqueConstraint('scope_code', 'category', 'day', 'campaign_id', 'enterprise_id', name='uq_rollup_scope_enterprise_day_key')
     )
     with op.batch_alter_table('rollup_scope_enterprise_day', schema=None) as batch_op:
-        batch_op.create_index('ix_rollup_scope_enterprise_day_1', ['scope_code', 'category', 'day', 'enterprise_id', 'received'], unique=False)
+        batch_op.create_index('ix_rollup_scope_enterprise_day_1', ['scope_code', 'category', 'day', 'campaign_id', 'enterprise_id', 'received'], unique=False)
 
     op.create_table('rollup_scope_region_day',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -268,7 +264,7 @@ def upgrade():
     sa.Column('med_on_time', sa.Integer(), nullable=False),
     sa.Column('med_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('scope_code', 'day', 'campaign_id', 'region_code', 'category', name='uq_rollup_scope_region_day_key')
+    sa.UniqueConstraint('scope_code', 'category', 'day', 'campaign_id', 'region_code', name='uq_rollup_scope_region_day_key')
     )
     op.create_table('rollup_state',
     sa.Column('name', sa.String(length=32), nullable=False),
@@ -997,12 +993,8 @@ def downgrade():
         batch_op.drop_index('ix_rollup_scope_enterprise_day_1')
 
     op.drop_table('rollup_scope_enterprise_day')
-    with op.batch_alter_table('rollup_region_day', schema=None) as batch_op:
-        batch_op.drop_index('ix_rollup_region_day_1')
-
     op.drop_table('rollup_region_day')
     with op.batch_alter_table('rollup_full', schema=None) as batch_op:
-        batch_op.drop_index('ix_rollup_full_2')
         batch_op.drop_index('ix_rollup_full_1')
 
     op.drop_table('rollup_full')
