@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
 from app.accounts import auth
@@ -113,8 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from app import docs
     from app.accounts import routes as accounts_routes
     from app.complaints import routes as complaints_routes
-    from app.pledges import routes as pledges_routes
     from app.oversight import routes as oversight_routes
+    from app.pledges import routes as pledges_routes
     from app.rules import routes as rules_routes
     from app.sla import routes as sla_routes
     from app.web import routes as web_routes

@@ -12,6 +12,8 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, jsonify
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -182,6 +184,44 @@ def register_error_handlers(app: Flask) -> None:
             {},
         )
 
+    def on_too_deep(err: RecursionError) -> Response:
+        db.session.rollback()
+        return _body(
+            400,
+            "Bad Request",
+            "json_too_deep",
+            pick("JSON 嵌套层级过深。", "The JSON is nested too deeply."),
+            {},
+        )
+
+    def on_out_of_range(err: Exception) -> Response:
+        # An id or number the database cannot hold: the client's input, not our fault.
+        db.session.rollback()
+        return _body(
+            422,
+            "Unprocessable Entity",
+            "out_of_range",
+            pick("数值超出允许范围。", "A number is out of the allowed range."),
+            {},
+        )
+
+    def on_stale(err: StaleDataError) -> Response:
+        db.session.rollback()
+        return _body(
+            409,
+            "Conflict",
+            "concurrent_update",
+            pick(
+                "该记录刚被他人修改，请刷新后重试。",
+                "The record was changed by someone else just now; reload and retry.",
+            ),
+            {},
+        )
+
+    app.register_error_handler(RecursionError, on_too_deep)
+    app.register_error_handler(OverflowError, on_out_of_range)
+    app.register_error_handler(DataError, on_out_of_range)
+    app.register_error_handler(StaleDataError, on_stale)
     app.register_error_handler(CSRFError, on_csrf_error)
     app.register_error_handler(DomainError, on_domain_error)
     app.register_error_handler(ma.ValidationError, on_validation_error)

@@ -22,7 +22,7 @@ migrate = Migrate()
 
 def _schema_name(schema: type | object) -> str:
     # A partial instance (PATCH bodies) must not collide with the full schema.
-    name: str = resolver(schema)
+    name: str = resolver(schema)  # type: ignore[arg-type]
     return name + "Partial" if getattr(schema, "partial", False) else name
 
 

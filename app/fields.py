@@ -37,9 +37,23 @@ class Instant(ma.fields.DateTime):
         return parsed.astimezone(UTC)
 
 
-def Yuan(**kw: Any) -> ma.fields.Decimal:  # noqa: N802
-    """A yuan amount: Decimal, two places, sent as a string."""
-    return ma.fields.Decimal(places=2, as_string=True, **kw)
+def Yuan(  # noqa: N802
+    *, max_yuan: int | None = None, **kw: Any
+) -> ma.fields.Decimal:
+    """A yuan amount: Decimal, two places, sent as a string; never negative.
+
+    The range is checked by a plain function rather than `validate.Range`, whose
+    bounds apispec would publish as strings (an invalid OpenAPI document).
+    """
+    from decimal import Decimal
+
+    def in_range(value: Decimal) -> None:
+        if value < 0:
+            raise ma.ValidationError("Must not be negative.")
+        if max_yuan is not None and value > max_yuan:
+            raise ma.ValidationError(f"Must be at most {max_yuan} yuan.")
+
+    return ma.fields.Decimal(places=2, as_string=True, validate=in_range, **kw)
 
 
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
@@ -68,7 +82,7 @@ def Text(max_len: int, *, min_len: int = 1, **kw: Any) -> ma.fields.String:  # n
 
 def Choice(enum: type[Enum], **kw: Any) -> ma.fields.String:  # noqa: N802
     """A string restricted to an enum's values (stored rows keep plain strings)."""
-    values = [m.value for m in enum]  # type: ignore[attr-defined]
+    values = [m.value for m in enum]
     return ma.fields.String(
         validate=ma.validate.OneOf(values), metadata={"enum": values}, **kw
     )

@@ -6,4 +6,10 @@ from app.oversight import models as oversight_models
 from app.pledges import models as pledges_models
 from app.sla import models as sla_models
 
-__all__ = ["accounts_models", "complaints_models", "oversight_models", "pledges_models", "sla_models"]
+__all__ = [
+    "accounts_models",
+    "complaints_models",
+    "oversight_models",
+    "pledges_models",
+    "sla_models",
+]

@@ -22,7 +22,7 @@ from flask.cli import AppGroup
 
 from app import clock
 from app.extensions import db
-from app.oversight import flags
+from app.oversight import flags, rollups
 from app.sla import notify, sweep
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ JOBS: tuple[Job, ...] = (
     ),
     # Flags also move at once on substantiation; this catches SLA-rate rules
     # and windows that expire with time.
+    (
+        "oversight.sync_sla_rollups",
+        rollups.sync_sla,
+        {"trigger": "interval", "minutes": 5},
+    ),
     (
         "oversight.recompute_flags",
         flags.recompute_flags,

@@ -21,72 +21,131 @@ def _rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
     """(benchmark, figure, baseline, ratio, target, met?) rows for the table."""
     yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
     if name == "classify":
-        return [("classification (texts/s, all packs, one core)",
-                 f"{r['engine_texts_per_s']:,}", f"bare pyahocorasick {r['bare_scan_texts_per_s']:,}",
-                 f"{r['ratio']:.2f}", "≥ 20,000/s, ratio ≥ 0.5",
-                 f"rate {yes(r['meets_rate'])}, ratio {yes(r['meets_ratio'])}")]
+        return [
+            (
+                "classification (texts/s, all packs, one core)",
+                f"{r['engine_texts_per_s']:,}",
+                f"bare pyahocorasick {r['bare_scan_texts_per_s']:,}",
+                f"{r['ratio']:.2f}",
+                "≥ 20,000/s, ratio ≥ 0.5",
+                f"rate {yes(r['meets_rate'])}, ratio {yes(r['meets_ratio'])}",
+            )
+        ]
     if name == "matching":
-        return [(f"enterprise matching ({r['candidates']:,} enterprises)",
-                 f"p99 {r['p99_ms']} ms, {r['lookups_per_s']:,}/s",
-                 f"dict lookup p99 {r['baseline_dict_p99_ms']} ms", "—", "p99 ≤ 2 ms",
-                 yes(r["meets_target"]))]
+        return [
+            (
+                f"enterprise matching ({r['candidates']:,} enterprises)",
+                f"p99 {r['p99_ms']} ms, {r['lookups_per_s']:,}/s",
+                f"dict lookup p99 {r['baseline_dict_p99_ms']} ms",
+                "—",
+                "p99 ≤ 2 ms",
+                yes(r["meets_target"]),
+            )
+        ]
     if name.startswith("intake"):
-        return [(f"intake over HTTP ({r['database']}, gunicorn {r['workers']} workers)",
-                 f"{r['per_s']:,.0f}/s", f"bare insert {r['baseline_per_s']:,.0f}/s",
-                 f"{r['ratio']:.2f}", "≥ 500/s, ratio ≥ 0.4",
-                 f"rate {yes(r['per_s'] >= 500)}, ratio {yes(r['ratio'] >= 0.4)}"),
-                (f"web worker peak memory ({r['database']})", f"{r['worker_peak_rss_mib']:.0f} MiB",
-                 "—", "—", "report", "—")]
+        return [
+            (
+                f"intake over HTTP ({r['database']}, gunicorn {r['workers']} workers)",
+                f"{r['per_s']:,.0f}/s",
+                f"bare insert {r['baseline_per_s']:,.0f}/s",
+                f"{r['ratio']:.2f}",
+                "≥ 500/s, ratio ≥ 0.4",
+                f"rate {yes(r['per_s'] >= 500)}, ratio {yes(r['ratio'] >= 0.4)}",
+            ),
+            (
+                f"web worker peak memory ({r['database']})",
+                f"{r['worker_peak_rss_mib']:.0f} MiB",
+                "—",
+                "—",
+                "report",
+                "—",
+            ),
+        ]
     if name == "import":
-        return [(f"import ({r['rows']:,} CSV rows)", f"{r['rows_per_s']:,.0f} rows/s",
-                 f"read+validate only {r['baseline_validate_rows_per_s']:,.0f} rows/s",
-                 f"{r['ratio']:.2f}", "≥ 2,000 rows/s", yes(r["rows_per_s"] >= 2000))]
+        return [
+            (
+                f"import ({r['rows']:,} CSV rows)",
+                f"{r['rows_per_s']:,.0f} rows/s",
+                f"read+validate only {r['baseline_validate_rows_per_s']:,.0f} rows/s",
+                f"{r['ratio']:.2f}",
+                "≥ 2,000 rows/s",
+                yes(r["rows_per_s"] >= 2000),
+            )
+        ]
     if name.startswith("sweep"):
         rows = []
         for size in r.get("sizes", [r]):
-            rows.append((f"SLA sweep ({size['n']:,} open complaints)", f"{size['sweep_s']:.2f} s",
-                         f"{size.get('baseline_label', 'baseline')} {size['baseline_s']:.2f} s",
-                         f"{size['sweep_s'] / max(size['baseline_s'], 1e-9):.1f}×", "≤ 5 s at 1M",
-                         yes(size["sweep_s"] <= 5) if size["n"] >= 1_000_000 else "—"))
+            rows.append(
+                (
+                    f"SLA sweep ({size['n']:,} open complaints)",
+                    f"{size['sweep_s']:.2f} s",
+                    f"{size.get('baseline_label', 'baseline')} {size['baseline_s']:.2f} s",
+                    f"{size['sweep_s'] / max(size['baseline_s'], 1e-9):.1f}×",
+                    "≤ 5 s at 1M",
+                    yes(size["sweep_s"] <= 5) if size["n"] >= 1_000_000 else "—",
+                )
+            )
         return rows
     if name.startswith("aggregates"):
         rows = []
         for ep in r.get("endpoints", []):
-            rows.append((f"aggregate {ep['name']} ({r['database']}, {r['complaints']:,} complaints)",
-                         f"p50 {ep['p50_ms']:.1f} ms, p95 {ep['p95_ms']:.1f} ms",
-                         f"{r.get('baseline_label', 'baseline')} {r.get('baseline_ms', 0):.1f} ms",
-                         "—", "p95 ≤ 150 ms", yes(ep["p95_ms"] <= 150)))
+            rows.append(
+                (
+                    f"aggregate {ep['name']} ({r['database']}, {r['complaints']:,} complaints)",
+                    f"p50 {ep['p50_ms']:.1f} ms, p95 {ep['p95_ms']:.1f} ms",
+                    f"{r.get('baseline_label', 'baseline')} {r.get('baseline_ms', 0):.1f} ms",
+                    "—",
+                    "p95 ≤ 150 ms",
+                    yes(ep["p95_ms"] <= 150),
+                )
+            )
         return rows
     return [(name, json.dumps(r, ensure_ascii=False)[:80], "", "", "", "")]
 
 
-def _runners(quick: bool, db_url: str | None) -> dict[str, Callable[[], dict[str, Any]]]:
+def _runners(
+    quick: bool, db_url: str | None
+) -> dict[str, Callable[[], dict[str, Any]]]:
     from bench import bench_classify, bench_import, bench_intake, bench_matching
 
     runners: dict[str, Callable[[], dict[str, Any]]] = {
         "classify": bench_classify.run,
-        "matching": (lambda: bench_matching.run(20_000, 2_000)) if quick else bench_matching.run,
+        "matching": (lambda: bench_matching.run(20_000, 2_000))
+        if quick
+        else bench_matching.run,
         "intake": lambda: bench_intake.run(5 if quick else 20),
         "import": lambda: bench_import.run(2_000 if quick else 20_000),
     }
     try:
         from bench import bench_sweep
 
-        runners["sweep"] = (lambda: bench_sweep.run_sizes([20_000])) if quick else bench_sweep.run_sizes
+        runners["sweep"] = (
+            (lambda: bench_sweep.run_sizes([20_000]))
+            if quick
+            else bench_sweep.run_sizes
+        )
     except ImportError:
         pass
     try:
         from bench import bench_aggregates
 
-        runners["aggregates"] = (lambda: bench_aggregates.run(20_000, 500)) if quick else (
-            lambda: bench_aggregates.run(1_000_000, 10_000))
+        runners["aggregates"] = (
+            (lambda: bench_aggregates.run(20_000, 500))
+            if quick
+            else (lambda: bench_aggregates.run(1_000_000, 10_000))
+        )
         if db_url:
             runners["aggregates-postgresql"] = lambda: bench_aggregates.run(
-                20_000 if quick else 1_000_000, 500 if quick else 10_000, database_url=db_url)
+                20_000 if quick else 1_000_000,
+                500 if quick else 10_000,
+                database_url=db_url,
+            )
     except ImportError:
         pass
     if db_url:
-        runners["intake-postgresql"] = lambda: bench_intake.run(5 if quick else 20, db_url)
+        runners["intake-postgresql"] = lambda: bench_intake.run(
+            5 if quick else 20, db_url
+        )
     return runners
 
 
@@ -106,8 +165,10 @@ def main() -> None:
         print(f"running {name} ...", flush=True)
         results[name] = fn()
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    table = ["| benchmark | figure | baseline (same run) | ratio | target | met |",
-             "|---|---|---|---|---|---|"]
+    table = [
+        "| benchmark | figure | baseline (same run) | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
         table += ["| " + " | ".join(row) + " |" for row in _rows(name, r)]
     print("\n".join(table))
@@ -118,11 +179,29 @@ def _write(path: Path, table: list[str], results: dict[str, Any], args: Any) -> 
     marker = "<!-- generated by python -m bench -->"
     head = path.read_text().split(marker)[0] if path.exists() else "# Benchmarks\n\n"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = "python -m bench" + (" --quick" if args.quick else "") + (
-        " --database-url URL" if args.database_url else "")
-    body = [marker, "", f"Last run: {stamp}, `{cmd}`", "", f"Machine: {machine()}", "", *table,
-            "", "<details><summary>raw figures</summary>", "", "```json",
-            json.dumps(results, indent=2, ensure_ascii=False, default=str), "```", "", "</details>", ""]
+    cmd = (
+        "python -m bench"
+        + (" --quick" if args.quick else "")
+        + (" --database-url URL" if args.database_url else "")
+    )
+    body = [
+        marker,
+        "",
+        f"Last run: {stamp}, `{cmd}`",
+        "",
+        f"Machine: {machine()}",
+        "",
+        *table,
+        "",
+        "<details><summary>raw figures</summary>",
+        "",
+        "```json",
+        json.dumps(results, indent=2, ensure_ascii=False, default=str),
+        "```",
+        "",
+        "</details>",
+        "",
+    ]
     path.write_text(head.rstrip() + "\n\n" + "\n".join(body))
 
 

@@ -12,9 +12,12 @@ from tests.complaints.conftest import cast, file  # noqa: F401  (fixture)
 
 
 def test_backup_restores_with_every_complaint_and_an_intact_audit_chain(
-        app, client, cast, tmp_path: Path) -> None:
+    app, client, cast, tmp_path: Path
+) -> None:
     if db.engine.dialect.name != "sqlite":
-        result = app.test_cli_runner().invoke(args=["db", "backup", str(tmp_path / "x.dump")])
+        result = app.test_cli_runner().invoke(
+            args=["db", "backup", str(tmp_path / "x.dump")]
+        )
         assert result.exit_code != 0 and "pg_dump" in result.output
         return
     ids = [file(client, cast, order_no=f"BK{i}")["id"] for i in range(5)]

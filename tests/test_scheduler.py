@@ -7,7 +7,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from app import scheduler
-from app.oversight import flags
+from app.oversight import flags, rollups
 from app.sla import notify, sweep
 
 
@@ -18,6 +18,10 @@ def test_jobs_table_lists_the_sweeps_delivery_and_flags() -> None:
         "sla.deliver_outbox": (
             notify.deliver_outbox,
             {"trigger": "interval", "minutes": 1},
+        ),
+        "oversight.sync_sla_rollups": (
+            rollups.sync_sla,
+            {"trigger": "interval", "minutes": 5},
         ),
         "oversight.recompute_flags": (
             flags.recompute_flags,
@@ -32,7 +36,12 @@ def test_build_scheduler_registers_every_job_with_its_trigger() -> None:
     assert isinstance(built, BackgroundScheduler)
     assert not built.running
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"sla.sweep", "sla.deliver_outbox", "oversight.recompute_flags"}
+    assert set(jobs) == {
+        "sla.sweep",
+        "sla.deliver_outbox",
+        "oversight.recompute_flags",
+        "oversight.sync_sla_rollups",
+    }
     assert isinstance(jobs["sla.sweep"].trigger, IntervalTrigger)
     assert jobs["sla.sweep"].trigger.interval == timedelta(minutes=5)
     assert jobs["sla.deliver_outbox"].trigger.interval == timedelta(minutes=1)

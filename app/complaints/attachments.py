@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
     (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
@@ -41,7 +42,9 @@ def check(filename: str, content: bytes, *, max_bytes: int) -> Checked:
         )
     if not content:
         raise AttachmentRefused("附件为空。", "The file is empty.")
-    name = Path(filename.replace("\\", "/")).name.strip() or "attachment"
+    # Keep only the last path part, without control or bidi-override characters.
+    cleaned = "".join(ch for ch in filename if ch.isprintable() and ch not in _BIDI)
+    name = Path(cleaned.replace("\\", "/")).name.strip() or "attachment"
     suffix = Path(name).suffix.lower()
     for magic, ctype, suffixes in SIGNATURES:
         if content.startswith(magic):
@@ -51,7 +54,8 @@ def check(filename: str, content: bytes, *, max_bytes: int) -> Checked:
                     f"The file content is {ctype} but its name ends in '{suffix}'.",
                 )
             return Checked(
-                display_name=name[:200],
+                # Shorten the stem, never the extension.
+                display_name=Path(name).stem[: 200 - len(suffix)] + Path(name).suffix,
                 content_type=ctype,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),

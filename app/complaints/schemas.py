@@ -34,7 +34,7 @@ class ComplaintCreateSchema(ma.Schema):
         validate=[v.Length(max=100), v.Regexp(r"^[A-Za-z0-9_\-#./ ]*$")],
     )
     purchase_date = ma.fields.Date(allow_none=True)
-    amount = Yuan(allow_none=True, validate=v.Range(min=0))
+    amount = Yuan(allow_none=True)
     request_type = Choice(RequestType, required=True)
     request_text = Text(2000, min_len=0, allow_none=True)
     facts = Text(20000, required=True)
@@ -187,8 +187,8 @@ class TransitionSchema(ma.Schema):
 class MessageCreateSchema(ma.Schema):
     kind = Choice(MessageKind, load_default=MessageKind.MESSAGE.value)
     body = Text(5000, required=True)
-    refund_amount = Yuan(allow_none=True, validate=v.Range(min=0, max=10_000_000))
-    compensation_amount = Yuan(allow_none=True, validate=v.Range(min=0, max=10_000_000))
+    refund_amount = Yuan(allow_none=True, max_yuan=10_000_000)
+    compensation_amount = Yuan(allow_none=True, max_yuan=10_000_000)
     replacement = ma.fields.Boolean(allow_none=True)
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -40,10 +40,10 @@ from app.complaints.scoping import scoped
 from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from app.extensions import db
 from app.fields import SHANGHAI
+from app.oversight import rollups
 from app.pledges import service as registry
 from app.pledges.models import Campaign, Enterprise
 from app.rules import service as rules
-from app.oversight import rollups
 from app.sla import service as sla
 
 MAX_AMOUNT = Decimal(
@@ -86,8 +86,8 @@ def matcher() -> matching.MatcherIndex:
             _matcher_cache["signature"] = signature
         _matcher_cache["checked"] = now
         _matcher_cache["generation"] = registry.registry_generation()
-        index = _matcher_cache["index"]
-    return index
+        built: matching.MatcherIndex = _matcher_cache["index"]
+        return built
 
 
 def _not_found(complaint_id: int | str) -> NotFound:
@@ -131,13 +131,38 @@ def file_complaint(
         if original is not None:
             return original, True
     check_business_rules(data, now=now)
+    try:
+        complaint = _insert(
+            actor, data, channel, now, index, idempotency_key, fingerprint
+        )
+        if commit:
+            db.session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race (at the key's
+        # flush or at commit): answer with the complaint it filed.
+        db.session.rollback()
+        if idempotency_key:
+            original = _replayed(actor, idempotency_key, fingerprint)
+            if original is not None:
+                return original, True
+        raise
+    return complaint, False
+
+
+def _insert(
+    actor: Actor,
+    data: Mapping[str, Any],
+    channel: Channel,
+    now: datetime,
+    index: matching.MatcherIndex | None,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Complaint:
     complaint = _build(actor, data, channel, now, index or matcher())
     db.session.add(complaint)
     db.session.flush()
-    _set_categories(complaint.id, complaint.labels, new=True)
-    _link_duplicate(complaint)
-    _event(complaint, actor, "file", None, complaint.status, now, note=None)
     if idempotency_key:
+        # Claimed first, so a racing retry stops here before doing the work twice.
         db.session.add(
             IdempotencyKey(
                 user_id=actor.user_id or 0,
@@ -146,6 +171,10 @@ def file_complaint(
                 complaint_id=complaint.id,
             )
         )
+        db.session.flush()
+    _set_categories(complaint.id, complaint.labels, new=True)
+    _link_duplicate(complaint)
+    _event(complaint, actor, "file", None, complaint.status, now, note=None)
     audit.record(
         actor,
         "complaint.file",
@@ -161,19 +190,7 @@ def file_complaint(
     )
     sla.refresh(complaint.id, now=now)
     rollups.on_filed(complaint)
-    if not commit:
-        return complaint, False
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its complaint.
-        db.session.rollback()
-        if idempotency_key:
-            original = _replayed(actor, idempotency_key, fingerprint)
-            if original is not None:
-                return original, True
-        raise
-    return complaint, False
+    return complaint
 
 
 def _replayed(actor: Actor, key: str, fingerprint: str) -> Complaint | None:

@@ -222,7 +222,7 @@ def region_cap(campaign: Campaign, region_code: str) -> int:
 # Enterprises ---------------------------------------------------------------
 
 
-def scoped_enterprises(actor: Actor) -> Select[tuple[Enterprise]]:
+def scoped_enterprises(actor: Actor) -> Select[Any]:
     """Select the enterprises the actor may see."""
     stmt = select(Enterprise)
     if actor.role == Role.ENTERPRISE:
@@ -350,6 +350,7 @@ def update_enterprise(
     if "uscc" in changes:
         changes["uscc"], ent.uscc_checksum_ok = _parse_uscc(changes["uscc"])
         _check_uscc_free(changes["uscc"], own_id=ent.id)
+    moved = "region_code" in changes and changes["region_code"] != ent.region_code
     if "region_code" in changes:
         _check_enterprise_region(actor, changes["region_code"])
     if "aliases" in changes:
@@ -363,6 +364,11 @@ def update_enterprise(
         setattr(ent, key, value)
     ent.updated_at = utcnow()  # alias-only changes must also refresh the matcher
     _flush_or_conflict()
+    if moved:
+        # Regional regulators see complaints by the enterprise's region too.
+        from app.oversight import rollups
+
+        rollups.on_enterprise_moved(ent.id)
     _generation[0] += 1
     audit.record(
         actor,
@@ -393,7 +399,7 @@ def _flush_or_conflict() -> None:
 # Participations --------------------------------------------------------------
 
 
-def scoped_participations(actor: Actor) -> Select[tuple[Participation]]:
+def scoped_participations(actor: Actor) -> Select[Any]:
     stmt = select(Participation)
     if actor.role == Role.ENTERPRISE:
         return stmt.where(Participation.enterprise_id == (actor.enterprise_id or -1))
@@ -570,7 +576,7 @@ def _active_pledge(campaign_id: int, enterprise_id: int) -> Pledge | None:
     )
 
 
-def scoped_pledges(actor: Actor) -> Select[tuple[Pledge]]:
+def scoped_pledges(actor: Actor) -> Select[Any]:
     stmt = select(Pledge)
     if actor.role == Role.ENTERPRISE:
         return stmt.where(Pledge.enterprise_id == (actor.enterprise_id or -1))

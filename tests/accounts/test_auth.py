@@ -96,6 +96,7 @@ def test_login_gives_the_same_message_for_unknown_user_and_wrong_password(
         data={"email": "ghost@x.cn", "password": "nope", "csrf_token": _csrf(client)},
     )
     assert wrong.status_code == unknown.status_code == 401
+
     def msg(r) -> str:
         page = r.get_data(as_text=True)
         return page.split('role="alert"')[1].split(">", 1)[1].split("<")[0]

@@ -395,7 +395,9 @@ def test_regulator_overrides_labels_with_a_reason(client, cast) -> None:
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def test_attachments_are_checked_by_content_and_stored_by_hash(app, client, cast) -> None:
+def test_attachments_are_checked_by_content_and_stored_by_hash(
+    app, client, cast
+) -> None:
     import io
 
     cid = file(client, cast)["id"]
@@ -425,8 +427,12 @@ def test_attachments_are_checked_by_content_and_stored_by_hash(app, client, cast
     assert renamed.status_code == 422
     app.config["MAX_ATTACHMENT_BYTES"] = 1024  # small, so the test body stays in memory
     try:
-        big = client.post(url, data={"file": (io.BytesIO(PNG + bytes(2048)), "b.png")},
-                          headers=cast.assoc, content_type="multipart/form-data")
+        big = client.post(
+            url,
+            data={"file": (io.BytesIO(PNG + bytes(2048)), "b.png")},
+            headers=cast.assoc,
+            content_type="multipart/form-data",
+        )
     finally:
         app.config["MAX_ATTACHMENT_BYTES"] = 10 * 1024 * 1024
     assert big.status_code == 413
@@ -436,12 +442,19 @@ def test_attachments_are_checked_by_content_and_stored_by_hash(app, client, cast
     assert client.get(f"{url}/{att['id']}", headers=cast.other_assoc).status_code == 404
 
 
-def test_reclassify_applies_new_packs_but_keeps_regulator_overrides(app, client, cast) -> None:
+def test_reclassify_applies_new_packs_but_keeps_regulator_overrides(
+    app, client, cast
+) -> None:
     a = file(client, cast)
     b_ = file(client, cast, order_no="Q1")
-    client.post(f"/api/v1/complaints/{b_['id']}/labels",
-                json={"labels": ["false_advertising"], "reason": "复核"}, headers=cast.regional)
-    db.session.execute(Complaint.__table__.update().where(Complaint.id == a["id"]).values(labels=[]))
+    client.post(
+        f"/api/v1/complaints/{b_['id']}/labels",
+        json={"labels": ["false_advertising"], "reason": "复核"},
+        headers=cast.regional,
+    )
+    db.session.execute(
+        Complaint.__table__.update().where(Complaint.id == a["id"]).values(labels=[])
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rules", "reclassify"])
     assert result.exit_code == 0, result.output

@@ -2,7 +2,6 @@ import pytest
 from flask.testing import FlaskClient
 
 
-
 class _Authed:
     """The shared test client, signed in as an association user."""
 

@@ -29,3 +29,8 @@ def test_a_bad_export_filter_is_named_next_to_its_field(world, signed_in) -> Non
     response = _export(signed_in(world.regional), date_from="2021-02-30")
     assert response.status_code == 422
     assert 'id="date_from-error"' in page_text(response)
+
+
+def test_the_exports_page_links_the_open_data_set(world, signed_in) -> None:
+    text = page_text(signed_in(world.national).get("/exports"))
+    assert "/api/v1/exports/open-data.csv" in text
