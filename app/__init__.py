@@ -21,6 +21,7 @@ from app.security import register_security_headers
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: defaults, then FLASK_* env, then `config`."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     app.config.from_object(app_config.Defaults)
     app.config.from_prefixed_env()
     if os.environ.get("DATABASE_URL") and not app.config.get("DATABASE_URL"):

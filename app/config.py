@@ -16,7 +16,6 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     SQLITE_BUSY_TIMEOUT_MS = 5000
 
-    JSON_AS_ASCII = False
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
     UPLOAD_DIR: str | None = None  # None: <instance>/uploads
