@@ -162,20 +162,12 @@ class ComplaintAttachments(MethodView):
         }
     )
     def post(self, complaint_id: int) -> Any:
-        upload = request.files.get("file")
-        if upload is None:
-            raise field_error(
-                "file",
-                "请上传文件（字段名 file）。",
-                "Upload a file in the 'file' field.",
-            )
         limit = int(current_app.config["MAX_ATTACHMENT_BYTES"])
-        with upload.stream:
-            content = upload.stream.read(limit + 1)
+        filename, content = _uploaded_file(limit + 1)
         return service.add_attachment(
             auth.current_actor(),
             complaint_id,
-            filename=upload.filename or "",
+            filename=filename,
             content=content,
             root=_upload_root(),
             max_bytes=limit,
@@ -221,25 +213,12 @@ class ComplaintImport(MethodView):
         }
     )
     def post(self) -> Any:
-        upload = request.files.get("file")
-        if upload is None:
-            raise field_error(
-                "file",
-                "请上传文件（字段名 file）。",
-                "Upload a file in the 'file' field.",
-            )
-        skip = request.form.get("skip_invalid", "false").lower() in (
-            "1",
-            "true",
-            "yes",
-            "on",
-        )
-        with upload.stream:
-            content = upload.stream.read()
+        filename, content = _uploaded_file()
+        skip = request.form.get("skip_invalid", "false").lower() in TRUE_WORDS
         try:
             report = importer.import_file(
                 auth.current_actor(),
-                filename=upload.filename or "",
+                filename=filename,
                 content=content,
                 skip_invalid=skip,
             )
@@ -266,6 +245,20 @@ class EnterpriseSuggestions(MethodView):
     @bp.response(200, s.CandidateSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         return service.suggest_enterprises(args["q"], limit=args["limit"])
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def _uploaded_file(limit: int = -1) -> tuple[str, bytes]:
+    """Read the multipart `file` field (at most `limit` bytes), closing it."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise field_error(
+            "file", "请上传文件（字段名 file）。", "Upload a file in the 'file' field."
+        )
+    with upload.stream:
+        return upload.filename or "", upload.stream.read(limit)
 
 
 def _upload_root() -> str:
