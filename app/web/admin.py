@@ -18,6 +18,7 @@ from app.accounts import service as accounts
 from app.accounts.access import ANY_ROLE, allow
 from app.accounts.roles import Role
 from app.accounts.schemas import TokenCreateSchema, UserSchema
+from app.complaints import service as complaints
 from app.errors import DomainError, field_error
 from app.i18n import pick
 from app.pledges import service as registry
@@ -26,7 +27,7 @@ from app.rules import service as rules
 from app.sla import precedence, settings
 from app.sla.policies import PolicyTarget, PolicyUnit
 from app.sla.schemas import CalendarOverrideSchema, CalendarYearSchema, SlaPolicySchema
-from app.web import forms, labels, pages
+from app.web import forms, jobs, labels, pages
 
 ROLE_NAMES = {
     Role.ASSOCIATION: _l("Consumer association"),
@@ -148,6 +149,33 @@ def lint() -> list[dict[str, Any]]:
 def rule_packs() -> Any:
     return render_template(
         "web/admin/rule_packs.html", packs=rules.list_packs(), lint=lint()
+    )
+
+
+def _reclassify_work(handle: jobs.Handle) -> dict[str, Any]:
+    total = complaints.count_complaints()
+    done = [0]
+
+    def step(n: int) -> None:
+        done[0] += n
+        handle.progress(done[0], total)
+
+    handle.progress(0, total)
+    changed = complaints.reclassify_all(progress=step)
+    return {"rows": total, "changed": changed}
+
+
+@allow(Role.ADMIN)
+def reclassify() -> Response:
+    """Re-run stored complaints through the packs, as a job with progress."""
+    job = jobs.start("reclassify", pages.actor(), _reclassify_work)
+    return redirect(url_for("web.reclassify_status", job_id=job.id))
+
+
+@allow(Role.ADMIN)
+def reclassify_status(job_id: str) -> Any:
+    return render_template(
+        "web/admin/reclassify_status.html", job=jobs.get(pages.actor(), job_id)
     )
 
 

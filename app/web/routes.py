@@ -179,6 +179,8 @@ URLS: tuple[tuple[str, str, Callable[..., Any], list[str]], ...] = (
     ("/tokens", "tokens", admin.tokens, BOTH),
     ("/tokens/<int:token_id>/revoke", "revoke_token", admin.revoke_token, POST),
     ("/admin/rule-packs", "rule_packs", admin.rule_packs, GET),
+    ("/admin/reclassify", "reclassify", admin.reclassify, POST),
+    ("/admin/reclassify/<job_id>", "reclassify_status", admin.reclassify_status, GET),
     ("/admin/calendar", "calendar", admin.calendar, BOTH),
     ("/admin/calendar/<day>/delete", "delete_override", admin.delete_override, POST),
     ("/admin/sla-policies", "sla_policies", admin.sla_policies, BOTH),
