@@ -6,6 +6,8 @@ first, which takes the write lock (SQLite) or row lock (PostgreSQL) and so
 serialises concurrent writers on the chain.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -49,6 +51,18 @@ def _content(e: AuditEntry) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Change:
+    """One audited change, for `record_many`."""
+
+    action: str
+    object_type: str
+    object_id: Any
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    note: str | None = None
+
+
 def record(
     actor: Actor,
     action: str,
@@ -61,30 +75,42 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain in the current transaction."""
+    change = Change(action, object_type, object_id, before, after, note)
+    return record_many(actor, [change], at=at)[0]
+
+
+def record_many(
+    actor: Actor, changes: Sequence[Change], *, at: datetime | None = None
+) -> list[AuditEntry]:
+    """Append one entry per change, chained in order, taking the head once."""
     head = _lock_head()
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=(at or utcnow()).replace(microsecond=0),
-        actor_user_id=actor.user_id,
-        actor_role=str(actor.role),
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        before=_plain(before),
-        after=_plain(after),
-        note=note,
-        prev_hash=head.hash,
-        hash="",
-    )
-    entry.hash = chain.entry_hash(entry.prev_hash, _content(entry))
-    db.session.add(entry)
+    seq, prev = head.seq, head.hash
+    when = (at or utcnow()).replace(microsecond=0)
+    entries = []
+    for change in changes:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=when,
+            actor_user_id=actor.user_id,
+            actor_role=str(actor.role),
+            action=change.action,
+            object_type=change.object_type,
+            object_id=None if change.object_id is None else str(change.object_id),
+            before=_plain(change.before),
+            after=_plain(change.after),
+            note=change.note,
+            prev_hash=prev,
+            hash="",
+        )
+        entry.hash = prev = chain.entry_hash(prev, _content(entry))
+        entries.append(entry)
+    db.session.add_all(entries)
     db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=entry.seq, hash=entry.hash),
+        update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev),
         execution_options={"synchronize_session": False},
     )
-    return entry
+    return entries
 
 
 def _lock_head() -> AuditHead:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from app.complaints import matching
 
@@ -80,27 +80,54 @@ def find_duplicate(
     window: timedelta = DEFAULT_WINDOW,
     min_text_chars: int = MIN_TEXT_CHARS,
 ) -> DuplicateHit | None:
-    """Return the earliest complaint filed before `new` that it repeats, if any."""
+    """Return the earliest complaint filed before `new` that it repeats, if any.
+
+    When one earlier complaint both shares the order and reads the same, the
+    shared order is the reason given.
+    """
     if new.enterprise_id is None:
         return None  # both rules need the same enterprise
+    earlier = sorted(
+        (
+            old
+            for old in recent
+            if old.enterprise_id == new.enterprise_id and _filed_before(old, new)
+        ),
+        key=_filing_order,
+    )
+    same_order = _first_same_order(new, earlier)
+    text = _text_key(new.facts_text)
+    if len(text) >= min_text_chars:
+        # Only complaints before the first same-order one can come earlier.
+        stop = len(earlier) if same_order is None else same_order
+        pool = [old for old in earlier[:stop] if new.filed_at - old.filed_at <= window]
+        # extract_iter yields matches in the pool's order: the first is the earliest.
+        for _, score, i in process.extract_iter(
+            text,
+            [_text_key(old.facts_text) for old in pool],
+            scorer=fuzz.ratio,
+            score_cutoff=threshold * 100,
+        ):
+            original = pool[i].complaint_id
+            assert original is not None  # _filed_before checked it
+            return DuplicateHit(original, DupReason.SIMILAR_TEXT, round(score / 100, 4))
+    if same_order is not None:
+        original = earlier[same_order].complaint_id
+        assert original is not None
+        return DuplicateHit(original, DupReason.SAME_ORDER, 1.0)
+    return None
+
+
+def _first_same_order(new: DupFacts, earlier: list[DupFacts]) -> int | None:
     order = normalise_order_no(new.order_no)
     person = new.complainant_key.strip()
-    text = _text_key(new.facts_text)
-    for old in sorted(recent, key=_filing_order):
-        if old.enterprise_id != new.enterprise_id or not _filed_before(old, new):
-            continue
-        assert old.complaint_id is not None  # _filed_before checked it
-        same_person = bool(person) and old.complainant_key.strip() == person
-        if same_person and order and normalise_order_no(old.order_no) == order:
-            return DuplicateHit(old.complaint_id, DupReason.SAME_ORDER, 1.0)
-        if len(text) < min_text_chars or new.filed_at - old.filed_at > window:
-            continue
-        old_text = _text_key(old.facts_text)
-        score = fuzz.ratio(text, old_text, score_cutoff=threshold * 100)
-        if score:
-            return DuplicateHit(
-                old.complaint_id, DupReason.SIMILAR_TEXT, round(score / 100, 4)
-            )
+    if not (order and person):
+        return None
+    for i, old in enumerate(earlier):
+        if old.complainant_key.strip() == person and (
+            normalise_order_no(old.order_no) == order
+        ):
+            return i
     return None
 
 

@@ -230,6 +230,9 @@ def _strs(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+IMPORT_BATCH = 500  # rows filed per batch inside the file's one transaction
+
+
 @dataclass
 class ImportReport:
     imported: list[tuple[int, int, str]]  # (row, complaint id, number)
@@ -272,21 +275,22 @@ def import_file(
         )
     imported: list[tuple[int, int, str]] = []
     index = service.matcher()
-    valid_count = len(results) - len(rejected)
+    valid = [r for r in results if r.data is not None]
     try:
-        for done, result in enumerate(r for r in results if r.data is not None):
-            assert result.data is not None
-            complaint, _ = service.file_complaint(
+        for start in range(0, len(valid), IMPORT_BATCH):
+            chunk = valid[start : start + IMPORT_BATCH]
+            filed = service.file_many(
                 actor,
-                data=result.data,
+                [r.data for r in chunk if r.data is not None],
                 channel=Channel.IMPORT,
                 now=now,
-                commit=False,
                 index=index,
             )
-            imported.append((result.row, complaint.id, complaint.number))
+            imported += [
+                (r.row, c.id, c.number) for r, c in zip(chunk, filed, strict=True)
+            ]
             if progress is not None:
-                progress(done + 1, valid_count)
+                progress(len(imported), len(valid))
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -15,14 +15,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
-from opencc_purepy import OpenCC
 from rapidfuzz import fuzz
 
 from app.pledges import uscc as uscc_codes
+from app.rules.normalise import to_simplified
 
 # Stripping decoration from one side is strong evidence but loses information
 # (京东科技 and 京东 share a core), so it ranks below a literal match.
@@ -55,12 +54,6 @@ _SUFFIX = re.compile(
 _LEGAL_FORM = re.compile("股份有限公司|有限责任公司|有限公司|分公司|公司")
 
 
-@cache
-def _t2s() -> OpenCC:
-    # Loading the dictionaries takes ~0.1 s: do it once, on first use.
-    return OpenCC("t2s")
-
-
 class _Form(NamedTuple):
     """One name taken apart: the full form, its core and what the core lost."""
 
@@ -73,7 +66,8 @@ class _Form(NamedTuple):
 
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).strip()
-    return _t2s().convert(folded).casefold() if folded else ""
+    # The rule engine's converter: it skips text with no traditional character.
+    return to_simplified(folded).casefold() if folded else ""
 
 
 def _analyse(text: str) -> _Form:

@@ -10,12 +10,12 @@ Idempotency-Key returns the original complaint.
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -132,8 +132,8 @@ def file_complaint(
             return original, True
     check_business_rules(data, now=now)
     try:
-        complaint = _insert(
-            actor, data, channel, now, index, idempotency_key, fingerprint
+        (complaint,) = _insert(
+            actor, [data], channel, now, index, (idempotency_key, fingerprint)
         )
         if commit:
             db.session.commit()
@@ -149,48 +149,78 @@ def file_complaint(
     return complaint, False
 
 
+def file_many(
+    actor: Actor,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    channel: Channel,
+    now: datetime,
+    index: matching.MatcherIndex | None = None,
+) -> list[Complaint]:
+    """File many complaints in the caller's transaction (bulk import).
+
+    Each complaint goes through the same steps as one filed alone (matching,
+    classification, campaign, number, duplicates, event, audit entry, SLA
+    clocks, rollups), but every step runs once per batch, not once per row.
+    """
+    for data in items:
+        check_business_rules(data, now=now)
+    return _insert(actor, items, channel, now, index, None) if items else []
+
+
 def _insert(
     actor: Actor,
-    data: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
     channel: Channel,
     now: datetime,
     index: matching.MatcherIndex | None,
-    idempotency_key: str | None,
-    fingerprint: str,
-) -> Complaint:
-    complaint = _build(actor, data, channel, now, index or matcher())
-    db.session.add(complaint)
+    idempotency: tuple[str | None, str] | None,
+) -> list[Complaint]:
+    index = index or matcher()
+    lookups = _Lookups()
+    batch = [
+        _build(actor, data, channel, now, index, number, lookups)
+        for data, number in zip(items, next_numbers(now, len(items)), strict=True)
+    ]
+    db.session.add_all(batch)
     db.session.flush()
-    if idempotency_key:
+    if idempotency is not None and idempotency[0]:
         # Claimed first, so a racing retry stops here before doing the work twice.
         db.session.add(
             IdempotencyKey(
                 user_id=actor.user_id or 0,
-                key=idempotency_key,
-                request_hash=fingerprint,
-                complaint_id=complaint.id,
+                key=idempotency[0],
+                request_hash=idempotency[1],
+                complaint_id=batch[0].id,
             )
         )
         db.session.flush()
-    _set_categories(complaint.id, complaint.labels, new=True)
-    _link_duplicate(complaint)
-    _event(complaint, actor, "file", None, complaint.status, now, note=None)
-    audit.record(
+    for complaint in batch:
+        _set_categories(complaint.id, complaint.labels, new=True)
+        _event(complaint, actor, "file", None, complaint.status, now, note=None)
+    _link_duplicates(batch)
+    audit.record_many(
         actor,
-        "complaint.file",
-        "complaint",
-        complaint.id,
-        after={
-            "number": complaint.number,
-            "enterprise_id": complaint.enterprise_id,
-            "labels": complaint.labels,
-            "channel": str(channel),
-        },
+        [
+            audit.Change(
+                "complaint.file",
+                "complaint",
+                c.id,
+                after={
+                    "number": c.number,
+                    "enterprise_id": c.enterprise_id,
+                    "labels": c.labels,
+                    "channel": str(channel),
+                },
+            )
+            for c in batch
+        ],
         at=now,
     )
-    sla.refresh(complaint.id, now=now)
-    rollups.on_filed(complaint)
-    return complaint
+    ids = [c.id for c in batch]
+    sla.refresh_many(ids, now=now)
+    rollups.on_filed(ids)
+    return batch
 
 
 def _replayed(actor: Actor, key: str, fingerprint: str) -> Complaint | None:
@@ -238,16 +268,16 @@ def _build(
     channel: Channel,
     now: datetime,
     index: matching.MatcherIndex,
+    number: str,
+    lookups: "_Lookups",
 ) -> Complaint:
     match = index.match(data["enterprise_name"], data.get("enterprise_uscc"))
-    enterprise = (
-        db.session.get(Enterprise, match.enterprise_id) if match.enterprise_id else None
-    )
+    enterprise = lookups.enterprise(match.enterprise_id)
     conduct = data.get("purchase_date") or now.astimezone(SHANGHAI).date()
     result = rules.classify_text(_classifiable_text(data), conduct_date=conduct)
-    campaign_id, source = _campaign(data, enterprise, now)
+    campaign_id, source = lookups.campaign(data, enterprise, now)
     return Complaint(
-        number=next_number(now),
+        number=number,
         status=lifecycle.Status.SUBMITTED,
         channel=channel,
         received_at=now,
@@ -294,6 +324,33 @@ def _build(
     )
 
 
+class _Lookups:
+    """Registry reads shared by the complaints of one batch (held, not re-read)."""
+
+    def __init__(self) -> None:
+        self._enterprises: dict[int, Enterprise | None] = {}
+        self._campaigns: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
+
+    def enterprise(self, enterprise_id: int | None) -> Enterprise | None:
+        if enterprise_id is None:
+            return None
+        if enterprise_id not in self._enterprises:
+            self._enterprises[enterprise_id] = db.session.get(Enterprise, enterprise_id)
+        return self._enterprises[enterprise_id]
+
+    def campaign(
+        self, data: Mapping[str, Any], enterprise: Enterprise | None, now: datetime
+    ) -> tuple[int | None, str | None]:
+        key = (
+            data.get("campaign_id"),
+            enterprise.id if enterprise else None,
+            data.get("purchase_date"),
+        )
+        if key not in self._campaigns:
+            self._campaigns[key] = _campaign(data, enterprise, now)
+        return self._campaigns[key]
+
+
 def _classifiable_text(data: Mapping[str, Any]) -> str:
     return "\n".join(t for t in (data["facts"], data.get("request_text")) if t)
 
@@ -318,18 +375,23 @@ def _campaign(
     return (found.id, "auto") if found else (None, None)
 
 
-def next_number(now: datetime, prefix: str = "TS") -> str:
-    """Issue the next complaint number of the Shanghai-local day, atomically."""
+def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
+    """Issue the next `count` numbers of the Shanghai-local day, atomically."""
+    if count <= 0:
+        return []
     day = now.astimezone(SHANGHAI).date()
     key = day.strftime("%Y%m%d")
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ComplaintCounter).values(day=key, seq=1)
+    stmt = insert(ComplaintCounter).values(day=key, seq=count)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["day"], set_={"seq": ComplaintCounter.seq + 1}
+        index_elements=["day"], set_={"seq": ComplaintCounter.seq + count}
     )
-    seq = db.session.execute(stmt.returning(ComplaintCounter.seq)).scalar_one()
-    return numbering.format_number(prefix, day, seq)
+    last = db.session.execute(stmt.returning(ComplaintCounter.seq)).scalar_one()
+    return [
+        numbering.format_number(prefix, day, seq)
+        for seq in range(last - count + 1, last + 1)
+    ]
 
 
 def _set_categories(complaint_id: int, labels: list[str], *, new: bool = False) -> None:
@@ -344,6 +406,7 @@ def _set_categories(complaint_id: int, labels: list[str], *, new: bool = False) 
 
 
 DUPLICATE_TEXT_CANDIDATES = 200  # newest same-enterprise complaints compared by text
+DUPLICATE_KEY_CANDIDATES = 100  # same-person or same-order complaints per complaint
 _DUP_COLUMNS = (
     Complaint.id,
     Complaint.complainant_phone,
@@ -354,46 +417,89 @@ _DUP_COLUMNS = (
 )
 
 
-def _link_duplicate(c: Complaint) -> None:
-    # Bounded candidate sets, so filing stays fast however big an enterprise
-    # grows: the same order number, the same phone, and the newest complaints
-    # against the same enterprise within the window.
-    since = c.received_at - DUPLICATE_WINDOW
-    recent = (Complaint.id != c.id, Complaint.received_at <= c.received_at)
-    queries = [
+def _link_duplicates(batch: Sequence[Complaint]) -> None:
+    """Flag each complaint of a batch that repeats an earlier one (batched reads).
+
+    Candidate sets are bounded, so filing stays fast however big an
+    enterprise grows: complaints by the same phone or with the same order
+    number, and the newest complaints against the same enterprise within the
+    window. Both duplicate rules need the same enterprise, so every read is
+    limited to the batch's enterprises. Earlier members of the batch count as
+    filed before later ones, as if filed one by one.
+    """
+    named = [c for c in batch if c.enterprise_id is not None]
+    if not named:
+        return
+    on_file = _filed_candidates(named)
+    earlier: dict[int, list[duplicates.DupFacts]] = {}
+    for c in named:
+        assert c.enterprise_id is not None
+        mine = _dup_facts(c)
+        before = earlier.setdefault(c.enterprise_id, [])
+        newest = before[-DUPLICATE_TEXT_CANDIDATES:]
+        kept = on_file.get(c.enterprise_id, _Filed())
+        recent = [
+            *newest,
+            *kept.newest[: DUPLICATE_TEXT_CANDIDATES - len(newest)],
+            *kept.by_phone.get(c.complainant_phone, ())[:DUPLICATE_KEY_CANDIDATES],
+            *kept.by_order.get(c.order_no or "", ())[:DUPLICATE_KEY_CANDIDATES],
+        ]
+        hit = duplicates.find_duplicate(mine, recent, window=DUPLICATE_WINDOW)
+        if hit is not None:
+            c.duplicate_of_id = hit.original_id
+            c.duplicate_reason = str(hit.reason)
+            c.duplicate_score = round(hit.score, 4)
+        before.append(mine)
+
+
+class _Filed:
+    """Complaints on file against one enterprise that a batch may repeat."""
+
+    def __init__(self) -> None:
+        self.newest: list[duplicates.DupFacts] = []  # newest first
+        self.by_phone: dict[str, list[duplicates.DupFacts]] = {}
+        self.by_order: dict[str, list[duplicates.DupFacts]] = {}
+
+
+def _filed_candidates(named: Sequence[Complaint]) -> dict[int, _Filed]:
+    c = Complaint
+    ents = sorted({x.enterprise_id for x in named if x.enterprise_id is not None})
+    since = min(x.received_at for x in named) - DUPLICATE_WINDOW
+    until = max(x.received_at for x in named)
+    outside = (c.id.not_in([x.id for x in named]), c.received_at <= until)
+    found: dict[int, _Filed] = {}
+    # One indexed newest-first read per enterprise (enterprise_id, received_at),
+    # sent as one statement: bounded however many complaints are on file.
+    newest = [
         select(*_DUP_COLUMNS)
-        .where(
-            *recent,
-            Complaint.received_at >= since,
-            Complaint.complainant_phone == c.complainant_phone,
-        )
-        .limit(100)
+        .where(*outside, c.enterprise_id == ent, c.received_at >= since)
+        .order_by(c.received_at.desc(), c.id.desc())
+        .limit(DUPLICATE_TEXT_CANDIDATES)
+        .subquery()
+        .select()
+        for ent in ents
     ]
-    if c.order_no:
-        queries.append(
-            select(*_DUP_COLUMNS)
-            .where(*recent, Complaint.order_no == c.order_no)
-            .limit(100)
+    for row in db.session.execute(union_all(*newest) if len(newest) > 1 else newest[0]):
+        found.setdefault(row.enterprise_id, _Filed()).newest.append(_dup_facts(row))
+    for filed in found.values():
+        filed.newest.sort(key=lambda f: (f.filed_at, f.complaint_id), reverse=True)
+    phones = sorted({x.complainant_phone for x in named})
+    orders = sorted({x.order_no for x in named if x.order_no})
+    keyed = [
+        ("by_phone", c.complainant_phone, phones, (c.received_at >= since,)),
+        ("by_order", c.order_no, orders, ()),
+    ]
+    for attr, column, values, extra in keyed:
+        if not values:
+            continue
+        stmt = select(*_DUP_COLUMNS, column.label("key")).where(
+            *outside, *extra, c.enterprise_id.in_(ents), column.in_(values)
         )
-    if c.enterprise_id is not None:
-        queries.append(
-            select(*_DUP_COLUMNS)
-            .where(
-                *recent,
-                Complaint.received_at >= since,
-                Complaint.enterprise_id == c.enterprise_id,
-            )
-            .order_by(Complaint.received_at.desc())
-            .limit(DUPLICATE_TEXT_CANDIDATES)
-        )
-    rows = {row.id: row for q in queries for row in db.session.execute(q)}
-    hit = duplicates.find_duplicate(
-        _dup_facts(c), [_dup_facts(r) for r in rows.values()], window=DUPLICATE_WINDOW
-    )
-    if hit is not None:
-        c.duplicate_of_id = hit.original_id
-        c.duplicate_reason = str(hit.reason)
-        c.duplicate_score = round(hit.score, 4)
+        limit = DUPLICATE_KEY_CANDIDATES * len(values)
+        for row in db.session.execute(stmt.limit(limit)):
+            group = getattr(found.setdefault(row.enterprise_id, _Filed()), attr)
+            group.setdefault(row.key, []).append(_dup_facts(row))
+    return found
 
 
 def _dup_facts(c: Any) -> duplicates.DupFacts:

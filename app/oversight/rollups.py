@@ -147,9 +147,9 @@ def vector(member: Member, sign: int = 1) -> list[int]:
 # Hooks called by the complaints service inside its transaction ---------------
 
 
-def on_filed(complaint: Complaint) -> None:
-    """Count a newly filed complaint (call after its categories and clocks)."""
-    resync([complaint.id])
+def on_filed(complaint_ids: Sequence[int]) -> None:
+    """Count newly filed complaints (call after their categories and clocks)."""
+    resync(complaint_ids)
 
 
 def on_status_changed(complaint: Complaint, from_status: str, to_status: str) -> None:
@@ -305,13 +305,23 @@ def apply_deltas(grain: str, by_key: dict[tuple[Any, ...], list[int]]) -> None:
     ]
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(dims),
-        set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
-    )
-    db.session.execute(stmt, rows)
+    db.session.execute(_upsert(grain, db.session.get_bind().dialect.name), rows)
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(grain: str, dialect: str) -> Any:
+    # Built once per grain: composing the statement costs more than running it.
+    key = (grain, dialect)
+    if key not in _UPSERTS:
+        table, dims = GRAINS[grain]
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        _UPSERTS[key] = stmt.on_conflict_do_update(
+            index_elements=list(dims),
+            set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
+        )
+    return _UPSERTS[key]
 
 
 def _sortable(key: tuple[Any, ...]) -> tuple[str, ...]:

@@ -202,6 +202,16 @@ def normalise(text: str) -> Normalised:
     return Normalised(text, joined, tuple(starts), tuple(ends))
 
 
+def to_simplified(text: str) -> str:
+    """Convert traditional characters to simplified, keeping the length.
+
+    Text without a traditional character (the usual case) is returned as is,
+    without running the phrase converter.
+    """
+    tables = _tables()
+    return _simplify(text, tables, not tables.traditional.isdisjoint(text))
+
+
 def _simplify(text: str, tables: _Tables, traditional: bool) -> str:
     """Convert traditional characters to simplified, keeping the length."""
     if not traditional:

@@ -30,6 +30,12 @@ def get_engine() -> engine.Engine:
     """Return the engine for the app's configured packs, compiled once."""
     packs_dir = current_app.config.get("RULE_PACKS_DIR") or packs.PACKS_DIR
     natures_file = current_app.config.get("RULE_NATURES_FILE") or natures.NATURES_FILE
+    return _configured(str(packs_dir), str(natures_file))
+
+
+@lru_cache(maxsize=16)
+def _configured(packs_dir: str, natures_file: str) -> engine.Engine:
+    # Resolving paths touches the disk: done once per configured pair.
     return _compiled(str(Path(packs_dir).resolve()), str(Path(natures_file).resolve()))
 
 

@@ -13,7 +13,17 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm.util import identity_key
 
 from app.clock import utcnow
 from app.complaints.models import Complaint, ComplaintEvent
@@ -51,14 +61,34 @@ _RECOMPUTED = (
 )
 
 
+_CALENDARS: dict[tuple[Any, ...], WorkCalendar] = {}
+
+
 def load_calendar() -> WorkCalendar:
-    """Build the working-day calendar with the admin's overrides and covered years."""
-    overrides = {
-        row.day: CalendarOverride(row.is_workday, row.reason)
-        for row in db.session.scalars(select(CalendarOverrideDay))
-    }
-    years = db.session.scalars(select(CalendarYear.year)).all()
-    return WorkCalendar(overrides, extra_years=years)
+    """Return the working-day calendar with the admin's overrides and covered years.
+
+    Built calendars are kept per process, keyed by the override and year rows
+    themselves, so an admin's change in any process is seen at the next call
+    while the year tables (the costly part) are built once.
+    """
+    o = CalendarOverrideDay
+    overrides = tuple(
+        db.session.execute(select(o.day, o.is_workday, o.reason).order_by(o.day))
+    )
+    years = tuple(
+        db.session.scalars(select(CalendarYear.year).order_by(CalendarYear.year))
+    )
+    key = (tuple(tuple(row) for row in overrides), years)
+    found = _CALENDARS.get(key)
+    if found is None:
+        if len(_CALENDARS) >= 8:
+            _CALENDARS.clear()
+        found = WorkCalendar(
+            {day: CalendarOverride(workday, why) for day, workday, why in overrides},
+            extra_years=years,
+        )
+        _CALENDARS[key] = found
+    return found
 
 
 def policy_rules() -> list[precedence.PolicyRule]:
@@ -99,59 +129,114 @@ def choices_by_key(keys: Iterable[str]) -> dict[str, tuple[Policy, dict[str, Any
 
 
 def refresh(complaint_id: int, *, now: datetime) -> None:
-    """Recompute the complaint's deadline rows from its events and pauses."""
-    complaint = db.session.get(Complaint, complaint_id)
-    if complaint is None:
-        return
-    pauses = pauses_of(complaint_id)
+    """Recompute one complaint's deadline rows from its events and pauses."""
+    refresh_many([complaint_id], now=now)
+
+
+REFRESH_BATCH = 500
+
+
+def refresh_many(complaint_ids: Iterable[int], *, now: datetime) -> None:
+    """Recompute the deadline rows of many complaints, a few statements per batch."""
+    ids = sorted(set(complaint_ids))
     calendar = load_calendar()
-    existing = {
-        row.target: row
-        for row in db.session.scalars(select(D).where(D.complaint_id == complaint_id))
-    }
-    choices = choices_by_key(row.choice_key for row in existing.values())
+    for start in range(0, len(ids), REFRESH_BATCH):
+        _refresh_chunk(ids[start : start + REFRESH_BATCH], now, calendar)
+
+
+def _refresh_chunk(ids: list[int], now: datetime, calendar: WorkCalendar) -> None:
+    complaints = _complaints(ids)
+    pauses = _grouped_pauses(ids)
+    events = _grouped(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id.in_(ids))
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    existing = _grouped(select(D).where(D.complaint_id.in_(ids)))
+    choices = choices_by_key(r.choice_key for rows in existing.values() for r in rows)
+    new_choices: dict[str, precedence.Choice] = {}
     rules: list[precedence.PolicyRule] | None = None
     unknown: set[int] = set()
     written: list[ComplaintDeadline] = []
-    for span in timeline.spans(_history(complaint)):
-        row = existing.pop(str(span.target), None)
-        if row is None or row.started_at != span.started_at:
-            # The policy is fixed when the clock (re)starts; later edits to the
-            # policies do not move a running deadline.
-            rules = policy_rules() if rules is None else rules
-            choice = precedence.choose(
-                span.target,
-                rules,
-                campaign_id=complaint.campaign_id,
-                categories=list(complaint.labels or ()),
-            )
-            if row is None:
-                # Added to the session only once complete, because storing
-                # the choice runs a statement, which autoflushes pending rows.
-                row = D(complaint_id=complaint_id, target=str(span.target))
-            _set_choice(row, choice)
-            choices[choice.key] = (choice.policy, choice.to_dict())
-        relevant = [p for p in pauses if p.reason in timeline.PAUSES_FOR[span.target]]
-        deadline = clock.evaluate(
-            choices[row.choice_key][0],
-            span.started_at,
-            relevant,
-            span.completed_at,
-            now,
-            calendar,
-        )
-        _write(row, span, deadline, len(relevant), now)
-        db.session.add(row)
-        written.append(row)
-        if deadline.unknown_year is not None:
-            unknown.add(deadline.unknown_year)
-    for stale in existing.values():
-        db.session.delete(stale)
+    stale: list[ComplaintDeadline] = []
+    evaluated: dict[tuple[Any, ...], Deadline] = {}
+    # Rows are complete before the session may flush them (their choice is
+    # stored below, after the loop).
+    with db.session.no_autoflush:
+        for complaint in complaints:
+            mine = {row.target: row for row in existing.get(complaint.id, ())}
+            history = _history(complaint, events.get(complaint.id, ()))
+            for span in timeline.spans(history):
+                row = mine.pop(str(span.target), None)
+                if row is None or row.started_at != span.started_at:
+                    # The policy is fixed when the clock (re)starts; later edits
+                    # to the policies do not move a running deadline.
+                    rules = policy_rules() if rules is None else rules
+                    choice = precedence.choose(
+                        span.target,
+                        rules,
+                        campaign_id=complaint.campaign_id,
+                        categories=list(complaint.labels or ()),
+                    )
+                    row = row or D(complaint_id=complaint.id, target=str(span.target))
+                    _set_choice(row, choice)
+                    if choice.key not in choices:
+                        new_choices[choice.key] = choice
+                        choices[choice.key] = (choice.policy, choice.to_dict())
+                relevant = [
+                    p
+                    for p in pauses.get(complaint.id, ())
+                    if p.reason in timeline.PAUSES_FOR[span.target]
+                ]
+                # Clocks started together under one policy share their deadline.
+                key = (row.choice_key, span.started_at, span.completed_at, *relevant)
+                if key not in evaluated:
+                    evaluated[key] = clock.evaluate(
+                        choices[row.choice_key][0],
+                        span.started_at,
+                        relevant,
+                        span.completed_at,
+                        now,
+                        calendar,
+                    )
+                deadline = evaluated[key]
+                _write(row, span, deadline, len(relevant), now)
+                written.append(row)
+                if deadline.unknown_year is not None:
+                    unknown.add(deadline.unknown_year)
+            stale.extend(mine.values())
+        _store_choices(new_choices.values())
+    db.session.add_all(written)
+    for row in stale:
+        db.session.delete(row)
     db.session.flush()
-    if any(row.state in _NOTEWORTHY for row in written):
-        _record(D.complaint_id == complaint_id, now)
+    noteworthy = {row.complaint_id for row in written if row.state in _NOTEWORTHY}
+    if noteworthy:
+        _record(D.complaint_id.in_(sorted(noteworthy)), now)
         _settle_breaches([r for r in written if r.state == str(SlaState.MET_LATE)])
     notify.queue_calendar_alerts(unknown, now)
+
+
+def _complaints(ids: list[int]) -> list[Complaint]:
+    # Complaints the caller holds in the session are used as they are; loading
+    # them again would decode every JSON column for nothing.
+    held: dict[int, Complaint] = {}
+    for i in ids:
+        found = db.session.identity_map.get(identity_key(Complaint, i))
+        if found is not None and not inspect(found).expired:
+            held[i] = found
+    missing = [i for i in ids if i not in held]
+    if missing:
+        stmt = select(Complaint).where(Complaint.id.in_(missing))
+        held.update((c.id, c) for c in db.session.scalars(stmt))
+    return [held[i] for i in ids if i in held]
+
+
+def _grouped(stmt: Any) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for row in db.session.scalars(stmt):
+        out.setdefault(row.complaint_id, []).append(row)
+    return out
 
 
 def complaints_in_state(state: str) -> Select[Any]:
@@ -204,8 +289,7 @@ def recompute_open(
             and_(bulk, D.choice_key == key), policy, now, calendar
         )
     count += len(paused)
-    for complaint_id in sorted({row.complaint_id for row in paused}):
-        refresh(complaint_id, now=now)
+    refresh_many((row.complaint_id for row in paused), now=now)
     # Recorded over the whole scope: some clocks have just become breached.
     _record(scope, now)
     notify.queue_calendar_alerts(sweep.unknown_years(), now)
@@ -264,12 +348,9 @@ def _settle_breaches(late_rows: list[ComplaintDeadline]) -> None:
         )
 
 
-def _history(complaint: Complaint) -> timeline.History:
-    events = db.session.scalars(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
-    )
+def _history(
+    complaint: Complaint, events: Iterable[ComplaintEvent]
+) -> timeline.History:
     return timeline.History(
         received_at=complaint.received_at,
         forwarded_at=complaint.forwarded_at,
@@ -280,31 +361,44 @@ def _history(complaint: Complaint) -> timeline.History:
 
 def pauses_of(complaint_id: int) -> list[Pause]:
     """Load the complaint's pause intervals (unknown reasons are ignored)."""
+    return _grouped_pauses([complaint_id]).get(complaint_id, [])
+
+
+def _grouped_pauses(ids: list[int]) -> dict[int, list[Pause]]:
     known = {str(r) for r in PauseReason}
     rows = db.session.scalars(
         select(SlaPause)
-        .where(SlaPause.complaint_id == complaint_id)
+        .where(SlaPause.complaint_id.in_(ids))
         .order_by(SlaPause.started_at)
     )
-    return [
-        Pause(row.started_at, row.ended_at, PauseReason(row.reason))
-        for row in rows
-        if row.reason in known
-    ]
+    out: dict[int, list[Pause]] = {}
+    for row in rows:
+        if row.reason in known:
+            out.setdefault(row.complaint_id, []).append(
+                Pause(row.started_at, row.ended_at, PauseReason(row.reason))
+            )
+    return out
 
 
 def _set_choice(row: ComplaintDeadline, choice: precedence.Choice) -> None:
-    stored = {
-        "key": choice.key,
-        "policy": choice.policy.to_dict(),
-        "selection": choice.to_dict(),
-        "created_at": utcnow(),
-    }
-    stmt = notify.insert_ignoring(SlaPolicyChoice).values(stored)
-    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
     row.choice_key = choice.key
     row.policy_code = choice.policy.code
     row.policy_id = choice.rule_id
+
+
+def _store_choices(choices: Iterable[precedence.Choice]) -> None:
+    stored = [
+        {
+            "key": choice.key,
+            "policy": choice.policy.to_dict(),
+            "selection": choice.to_dict(),
+            "created_at": utcnow(),
+        }
+        for choice in choices
+    ]
+    if stored:
+        stmt = notify.insert_ignoring(SlaPolicyChoice)
+        db.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), stored)
 
 
 def _write(

@@ -7,9 +7,16 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from app.accounts import audit
+from app.accounts.access import SYSTEM
+from app.accounts.models import AuditEntry
 from app.complaints import importer
 from app.complaints.models import Complaint
 from app.extensions import db
+from app.oversight import rollups
+from app.oversight.models import GRAINS
+from app.sla import service as sla
+from app.sla.models import ComplaintDeadline
 from tests import builders as b
 
 HEADER = [
@@ -181,3 +188,63 @@ def test_upload_over_the_api_reports_per_row(app, client) -> None:
     )
     assert strict.status_code == 422 and "row 2" in strict.get_json()["errors"]
     assert _count() == 2
+
+
+DISTINCT_FACTS = [
+    "买到的耳机是高仿假货，做工粗糙，要求退一赔三。",
+    "直播间宣传的原价是虚构的，结算价比平时还高。",
+    "商家要求只能在本平台销售，否则下架我们的店铺。",
+    "同一商品老用户看到的价格比新用户贵了三十元。",
+    "空气炸锅付款后一直没有发货，客服也不回复消息。",
+    "收到的羽绒服含绒量与标签不符，明显是以次充好。",
+    "预售定金不退，页面上根本没有写明这条规则。",
+    "外卖送达时间超时两小时，申请赔付被平台驳回。",
+]
+
+
+def _deadlines() -> list[tuple]:
+    d = ComplaintDeadline
+    stmt = select(d.complaint_id, d.target, d.state, d.due_at, d.choice_key)
+    return sorted(db.session.execute(stmt).all())
+
+
+def test_batched_filing_gives_what_filing_one_by_one_gives(app, monkeypatch) -> None:
+    """Rows are filed in batches: duplicates, clocks, rollups and audit agree."""
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 3)
+    rows = _rows(8)
+    for row, text in zip(rows, DISTINCT_FACTS, strict=True):
+        row[8] = text
+    rows[2][1], rows[2][4] = rows[0][1], rows[0][4]  # same person and order, batch 1
+    rows[6][1], rows[6][4] = rows[1][1], rows[1][4]  # ... across batches
+    rows[7][8] = rows[4][8].replace("高仿", "髙仿")  # near-identical facts
+    report = importer.import_file(
+        SYSTEM, filename="d.csv", content=_csv(rows), skip_invalid=False
+    )
+    ids = [complaint_id for _, complaint_id, _ in report.imported]
+    filed = {c.id: c for c in db.session.scalars(select(Complaint))}
+    links = {
+        ids.index(i): (ids.index(c.duplicate_of_id), c.duplicate_reason)
+        for i, c in filed.items()
+        if c.duplicate_of_id is not None
+    }
+    assert links == {
+        2: (0, "same_order"),
+        6: (1, "same_order"),
+        7: (4, "similar_text"),
+    }
+    assert len({c.number for c in filed.values()}) == 8
+    batched = _deadlines()
+    assert len(batched) == 8
+    received = filed[ids[0]].received_at
+    for complaint_id in ids:
+        sla.refresh(complaint_id, now=received)
+    assert _deadlines() == batched
+    grains = {name: rollups.grain_rows(name) for name in GRAINS}
+    rollups.rebuild(now=received)
+    assert {name: rollups.grain_rows(name) for name in GRAINS} == grains
+    assert audit.verify() is None
+    entries = db.session.scalars(
+        select(AuditEntry.object_id).where(AuditEntry.action == "complaint.file")
+    ).all()
+    assert sorted(map(int, entries)) == sorted(ids)

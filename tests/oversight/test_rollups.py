@@ -187,7 +187,7 @@ def test_rollups_match_a_full_recount_after_random_operations(world, seed) -> No
 def test_a_repeated_hook_changes_nothing(world) -> None:
     c = complaint(association(), enterprise_name=NAMES[0])
     before = {g: rollups.grain_rows(g) for g in GRAINS}
-    rollups.on_filed(c)
+    rollups.on_filed([c.id])
     rollups.on_status_changed(c, "submitted", "submitted")
     rollups.on_labels_changed(c.id, c.labels, c.labels)
     assert {g: rollups.grain_rows(g) for g in GRAINS} == before
