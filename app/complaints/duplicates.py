@@ -55,6 +55,7 @@ class DuplicateHit:
     score: float
 
 
+@lru_cache(maxsize=65536)
 def complainant_key(phone: str | None) -> str:
     """Reduce a phone number to its digits, without a +86 / 0086 country code."""
     digits = "".join(

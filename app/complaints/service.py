@@ -10,12 +10,14 @@ Idempotency-Key returns the original complaint.
 import hashlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, select, union_all
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -217,9 +219,8 @@ def _insert(
         ],
         at=now,
     )
-    ids = [c.id for c in batch]
-    sla.refresh_many(ids, now=now)
-    rollups.on_filed(ids)
+    clocks = sla.refresh_many([c.id for c in batch], now=now, filed=True)
+    rollups.on_filed(batch, lookups.regions(), clocks)
     return batch
 
 
@@ -337,6 +338,10 @@ class _Lookups:
         if enterprise_id not in self._enterprises:
             self._enterprises[enterprise_id] = db.session.get(Enterprise, enterprise_id)
         return self._enterprises[enterprise_id]
+
+    def regions(self) -> dict[int, str | None]:
+        """Return the registered region of each enterprise looked up so far."""
+        return {i: e.region_code for i, e in self._enterprises.items() if e}
 
     def campaign(
         self, data: Mapping[str, Any], enterprise: Enterprise | None, now: datetime
@@ -461,44 +466,70 @@ class _Filed:
         self.by_order: dict[str, list[duplicates.DupFacts]] = {}
 
 
-def _filed_candidates(named: Sequence[Complaint]) -> dict[int, _Filed]:
+@cache
+def _candidate_statements() -> dict[str, Any]:
+    # Built once: composing a statement costs more than running this one.
     c = Complaint
-    ents = sorted({x.enterprise_id for x in named if x.enterprise_id is not None})
-    since = min(x.received_at for x in named) - DUPLICATE_WINDOW
-    until = max(x.received_at for x in named)
-    outside = (c.id.not_in([x.id for x in named]), c.received_at <= until)
-    found: dict[int, _Filed] = {}
-    # One indexed newest-first read per enterprise (enterprise_id, received_at),
-    # sent as one statement: bounded however many complaints are on file.
-    newest = [
-        select(*_DUP_COLUMNS)
-        .where(*outside, c.enterprise_id == ent, c.received_at >= since)
+    in_window = (
+        c.received_at >= bindparam("since"),
+        c.received_at <= bindparam("until"),
+    )
+    return {
+        # Newest first on the (enterprise_id, received_at) index, bounded.
+        "newest": select(*_DUP_COLUMNS)
+        .where(c.enterprise_id == bindparam("ent"), *in_window)
         .order_by(c.received_at.desc(), c.id.desc())
-        .limit(DUPLICATE_TEXT_CANDIDATES)
-        .subquery()
-        .select()
-        for ent in ents
-    ]
-    for row in db.session.execute(union_all(*newest) if len(newest) > 1 else newest[0]):
-        found.setdefault(row.enterprise_id, _Filed()).newest.append(_dup_facts(row))
-    for filed in found.values():
-        filed.newest.sort(key=lambda f: (f.filed_at, f.complaint_id), reverse=True)
-    phones = sorted({x.complainant_phone for x in named})
-    orders = sorted({x.order_no for x in named if x.order_no})
-    keyed = [
-        ("by_phone", c.complainant_phone, phones, (c.received_at >= since,)),
-        ("by_order", c.order_no, orders, ()),
-    ]
-    for attr, column, values, extra in keyed:
+        .limit(bindparam("n")),
+        "by_phone": select(*_DUP_COLUMNS, c.complainant_phone.label("key"))
+        .where(
+            c.enterprise_id.in_(bindparam("ents", expanding=True)),
+            c.complainant_phone.in_(bindparam("values", expanding=True)),
+            *in_window,
+        )
+        .limit(bindparam("n")),
+        "by_order": select(*_DUP_COLUMNS, c.order_no.label("key"))
+        .where(
+            c.enterprise_id.in_(bindparam("ents", expanding=True)),
+            c.order_no.in_(bindparam("values", expanding=True)),
+            c.received_at <= bindparam("until"),
+        )
+        .limit(bindparam("n")),
+    }
+
+
+def _filed_candidates(named: Sequence[Complaint]) -> dict[int, _Filed]:
+    stmts = _candidate_statements()
+    batch = Counter(x.enterprise_id for x in named if x.enterprise_id is not None)
+    mine = {x.id for x in named}
+    window = {
+        "since": min(x.received_at for x in named) - DUPLICATE_WINDOW,
+        "until": max(x.received_at for x in named),
+    }
+    found: dict[int, _Filed] = {}
+    for ent, members in sorted(batch.items()):
+        filed = found.setdefault(ent, _Filed())
+        # The batch's own rows are read too (flushed already) and skipped here.
+        n = DUPLICATE_TEXT_CANDIDATES + members
+        for row in db.session.execute(stmts["newest"], {**window, "ent": ent, "n": n}):
+            if row.id not in mine:
+                filed.newest.append(_dup_facts(row))
+    keyed = {
+        "by_phone": sorted({x.complainant_phone for x in named}),
+        "by_order": sorted({x.order_no for x in named if x.order_no}),
+    }
+    for attr, values in keyed.items():
         if not values:
             continue
-        stmt = select(*_DUP_COLUMNS, column.label("key")).where(
-            *outside, *extra, c.enterprise_id.in_(ents), column.in_(values)
-        )
-        limit = DUPLICATE_KEY_CANDIDATES * len(values)
-        for row in db.session.execute(stmt.limit(limit)):
-            group = getattr(found.setdefault(row.enterprise_id, _Filed()), attr)
-            group.setdefault(row.key, []).append(_dup_facts(row))
+        params = {
+            **window,
+            "ents": sorted(batch),
+            "values": values,
+            "n": DUPLICATE_KEY_CANDIDATES * len(values) + len(named),
+        }
+        for row in db.session.execute(stmts[attr], params):
+            if row.id not in mine:
+                group = getattr(found.setdefault(row.enterprise_id, _Filed()), attr)
+                group.setdefault(row.key, []).append(_dup_facts(row))
     return found
 
 

@@ -9,7 +9,7 @@ met late. Each write re-derives the complaint's contribution, compares it with
 the stored member row and applies the difference, so a repeated call is harmless.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -147,9 +147,36 @@ def vector(member: Member, sign: int = 1) -> list[int]:
 # Hooks called by the complaints service inside its transaction ---------------
 
 
-def on_filed(complaint_ids: Sequence[int]) -> None:
-    """Count newly filed complaints (call after their categories and clocks)."""
-    resync(complaint_ids)
+def on_filed(
+    filed: Sequence[Complaint],
+    enterprise_regions: Mapping[int, str | None],
+    clocks: Mapping[int, Sequence[tuple[str, str, str | None]]],
+) -> None:
+    """Count complaints filed in this transaction, from what the caller holds.
+
+    A new complaint has no member row yet and nothing has happened to it but
+    its filing, so its contribution is computed without reading anything back.
+    """
+    members = [
+        contribution(
+            complaint_id=c.id,
+            received_at=c.received_at,
+            campaign_id=c.campaign_id,
+            region_code=c.region_code,
+            enterprise_id=c.enterprise_id,
+            enterprise_region=enterprise_regions.get(c.enterprise_id)
+            if c.enterprise_id is not None
+            else None,
+            status=c.status,
+            history=[c.status],
+            closed_at=c.closed_at,
+            ratings=(c.rating_satisfaction, c.rating_attitude, c.rating_speed),
+            categories=c.labels or (),
+            clocks=clocks.get(c.id, ()),
+        )
+        for c in filed
+    ]
+    _store({}, {m["complaint_id"]: m for m in members})
 
 
 def on_status_changed(complaint: Complaint, from_status: str, to_status: str) -> None:
@@ -266,7 +293,12 @@ def _resync_chunk(ids: list[int]) -> int:
         .mappings()
         .all()
     }
-    changed = [i for i in ids if new.get(i) != old.get(i)]
+    return _store(old, new)
+
+
+def _store(old: Mapping[int, Member], new: Mapping[int, Member]) -> int:
+    """Replace changed member rows and move the grain counters by the difference."""
+    changed = [i for i in sorted({*old, *new}) if new.get(i) != old.get(i)]
     if not changed:
         return 0
     deltas: dict[str, dict[tuple[Any, ...], list[int]]] = {g: {} for g in GRAINS}
@@ -274,7 +306,8 @@ def _resync_chunk(ids: list[int]) -> int:
         for member, sign in ((old.get(cid), -1), (new.get(cid), 1)):
             if member is not None:
                 _add(deltas, member, sign)
-    db.session.execute(delete(_M).where(_M.c.complaint_id.in_(changed)))
+    if old:
+        db.session.execute(delete(_M).where(_M.c.complaint_id.in_(changed)))
     fresh = [new[i] for i in changed if i in new]
     if fresh:
         db.session.execute(insert(_M), fresh)

@@ -136,16 +136,37 @@ def refresh(complaint_id: int, *, now: datetime) -> None:
 REFRESH_BATCH = 500
 
 
-def refresh_many(complaint_ids: Iterable[int], *, now: datetime) -> None:
-    """Recompute the deadline rows of many complaints, a few statements per batch."""
+Clocks = dict[int, list[tuple[str, str, str | None]]]
+
+
+def refresh_many(
+    complaint_ids: Iterable[int], *, now: datetime, filed: bool = False
+) -> Clocks:
+    """Recompute the deadline rows of many complaints, a few statements per batch.
+
+    `filed` says the complaints were filed in this transaction and nothing else
+    has happened to them: no pauses, no clocks yet, and a history of the one
+    filing step, so none of that is read back. Returns each complaint's clocks
+    as (target, state, outcome).
+    """
     ids = sorted(set(complaint_ids))
     calendar = load_calendar()
+    clocks: Clocks = {}
     for start in range(0, len(ids), REFRESH_BATCH):
-        _refresh_chunk(ids[start : start + REFRESH_BATCH], now, calendar)
+        chunk = ids[start : start + REFRESH_BATCH]
+        for row in _refresh_chunk(chunk, now, calendar, filed):
+            clocks.setdefault(row.complaint_id, []).append(
+                (row.target, row.state, row.outcome)
+            )
+    return clocks
 
 
-def _refresh_chunk(ids: list[int], now: datetime, calendar: WorkCalendar) -> None:
+def _refresh_chunk(
+    ids: list[int], now: datetime, calendar: WorkCalendar, filed: bool
+) -> list[ComplaintDeadline]:
     complaints = _complaints(ids)
+    if filed:
+        return _evaluate(complaints, {}, None, {}, now, calendar)
     pauses = _grouped_pauses(ids)
     events = _grouped(
         select(ComplaintEvent)
@@ -153,6 +174,17 @@ def _refresh_chunk(ids: list[int], now: datetime, calendar: WorkCalendar) -> Non
         .order_by(ComplaintEvent.at, ComplaintEvent.id)
     )
     existing = _grouped(select(D).where(D.complaint_id.in_(ids)))
+    return _evaluate(complaints, pauses, events, existing, now, calendar)
+
+
+def _evaluate(
+    complaints: list[Complaint],
+    pauses: dict[int, list[Pause]],
+    events: dict[int, list[ComplaintEvent]] | None,  # None: just filed
+    existing: dict[int, list[ComplaintDeadline]],
+    now: datetime,
+    calendar: WorkCalendar,
+) -> list[ComplaintDeadline]:
     choices = choices_by_key(r.choice_key for rows in existing.values() for r in rows)
     new_choices: dict[str, precedence.Choice] = {}
     rules: list[precedence.PolicyRule] | None = None
@@ -165,7 +197,9 @@ def _refresh_chunk(ids: list[int], now: datetime, calendar: WorkCalendar) -> Non
     with db.session.no_autoflush:
         for complaint in complaints:
             mine = {row.target: row for row in existing.get(complaint.id, ())}
-            history = _history(complaint, events.get(complaint.id, ()))
+            history = _history(
+                complaint, None if events is None else events.get(complaint.id, [])
+            )
             for span in timeline.spans(history):
                 row = mine.pop(str(span.target), None)
                 if row is None or row.started_at != span.started_at:
@@ -215,6 +249,7 @@ def _refresh_chunk(ids: list[int], now: datetime, calendar: WorkCalendar) -> Non
         _record(D.complaint_id.in_(sorted(noteworthy)), now)
         _settle_breaches([r for r in written if r.state == str(SlaState.MET_LATE)])
     notify.queue_calendar_alerts(unknown, now)
+    return written
 
 
 def _complaints(ids: list[int]) -> list[Complaint]:
@@ -349,13 +384,19 @@ def _settle_breaches(late_rows: list[ComplaintDeadline]) -> None:
 
 
 def _history(
-    complaint: Complaint, events: Iterable[ComplaintEvent]
+    complaint: Complaint, events: Iterable[ComplaintEvent] | None
 ) -> timeline.History:
+    if events is None:  # just filed: the filing is its only step
+        steps: tuple[timeline.Step, ...] = (
+            timeline.Step("file", complaint.status, complaint.received_at),
+        )
+    else:
+        steps = tuple(timeline.Step(e.action, e.to_status, e.at) for e in events)
     return timeline.History(
         received_at=complaint.received_at,
         forwarded_at=complaint.forwarded_at,
         first_response_at=complaint.first_response_at,
-        steps=tuple(timeline.Step(e.action, e.to_status, e.at) for e in events),
+        steps=steps,
     )
 
 

@@ -15,7 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.fields import SHANGHAI
 from app.oversight import queries, rollups
-from app.oversight.models import ALL, COUNTERS, GRAINS, NONE
+from app.oversight.models import ALL, COUNTERS, GRAINS, NONE, RollupMember
 from app.pledges.models import Enterprise
 from app.sla import sweep
 from app.sla.models import ComplaintDeadline
@@ -184,10 +184,24 @@ def test_rollups_match_a_full_recount_after_random_operations(world, seed) -> No
     assert {g: rollups.grain_rows(g) for g in GRAINS} == incremental
 
 
+def test_filing_counts_what_a_re_derivation_counts(world) -> None:
+    # Filing computes a new complaint's share from memory, not from the tables.
+    filed = [complaint(association(), enterprise_name=n) for n in NAMES[:3]]
+    ids = [c.id for c in filed]
+    m = RollupMember.__table__
+    stored = {
+        row["complaint_id"]: dict(row)
+        for row in db.session.execute(select(m).where(m.c.complaint_id.in_(ids)))
+        .mappings()
+        .all()
+    }
+    assert stored == rollups.derive(ids)
+    assert rollups.resync(ids) == 0
+
+
 def test_a_repeated_hook_changes_nothing(world) -> None:
     c = complaint(association(), enterprise_name=NAMES[0])
     before = {g: rollups.grain_rows(g) for g in GRAINS}
-    rollups.on_filed([c.id])
     rollups.on_status_changed(c, "submitted", "submitted")
     rollups.on_labels_changed(c.id, c.labels, c.labels)
     assert {g: rollups.grain_rows(g) for g in GRAINS} == before
