@@ -49,10 +49,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         render_as_batch=True,
     )
     api.init_app(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer"}
-    )
-    api.spec.options["security"] = [{"bearerAuth": []}]
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)

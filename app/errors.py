@@ -3,7 +3,8 @@
 Every failure leaves the app as `{code, status, reason, message, errors}`:
 `code` is the HTTP status, `reason` a stable machine code, `message` a sentence
 a person can act on (Chinese by default, English on request) and `errors` the
-per-field details of a validation failure.
+per-field details of a validation failure. The OpenAPI document publishes
+this shape as `Error` (app/openapi.py) for every error status it lists.
 """
 
 import logging

@@ -12,9 +12,10 @@ from app.accounts.access import ANY_ROLE, allow
 from app.accounts.roles import Role
 from app.complaints import importer, service, workflow
 from app.complaints import schemas as s
-from app.complaints.attachments import path_for
+from app.complaints.attachments import SIGNATURES, path_for
 from app.complaints.enums import Channel
 from app.errors import field_error
+from app.openapi import file_response
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="Complaints")
 
@@ -22,6 +23,12 @@ R = Role
 FILERS = (R.ASSOCIATION, R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
 REGULATORS = (R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
 CASE_ROLES = (R.ASSOCIATION, R.ENTERPRISE, R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "true: the Idempotency-Key was seen before; the original answer",
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    }
+}
 
 
 @bp.route("/complaints")
@@ -37,7 +44,7 @@ class ComplaintList(MethodView):
 
     @allow(*FILERS)
     @bp.arguments(s.ComplaintCreateSchema)
-    @bp.response(201, s.ComplaintDetailSchema)
+    @bp.response(201, s.ComplaintDetailSchema, headers=REPLAYED)
     @bp.doc(
         parameters=[
             {
@@ -177,11 +184,7 @@ class ComplaintAttachments(MethodView):
 @bp.route("/complaints/<int:complaint_id>/attachments/<int:attachment_id>")
 class ComplaintAttachment(MethodView):
     @allow(*CASE_ROLES)
-    @bp.response(
-        200,
-        {"format": "binary", "type": "string"},
-        content_type="application/octet-stream",
-    )
+    @bp.doc(**file_response(*(ctype for _, ctype, _ in SIGNATURES)))
     def get(self, complaint_id: int, attachment_id: int) -> Any:
         row = service.get_attachment(auth.current_actor(), complaint_id, attachment_id)
         return send_file(

@@ -19,6 +19,7 @@ from app.accounts.access import allow
 from app.accounts.roles import Role
 from app.clock import utcnow
 from app.fields import SHANGHAI
+from app.openapi import file_response, json_object
 from app.oversight import (
     contests,
     exports,
@@ -42,6 +43,10 @@ REGULATORS = (R.REGIONAL_REGULATOR, R.NATIONAL_REGULATOR)
 POLICY_EDITORS = (R.NATIONAL_REGULATOR, R.ADMIN)
 READERS = (R.ASSOCIATION, R.ENTERPRISE, *REGULATORS, R.ADMIN)
 QUERY = {"location": "query", "unknown": ma.RAISE}
+CSV = file_response("text/csv")
+POLICY = json_object("scope, campaign_id, effective, overrides, defaults, updated_at")
+AGGREGATE = json_object("as_of and the rows (or series) asked for")
+XLSX = file_response(exports.XLSX_TYPE)
 
 
 def _stamp() -> str:
@@ -51,7 +56,7 @@ def _stamp() -> str:
 def _csv(name: str, header: Any, rows: Any) -> Response:
     return Response(
         stream_with_context(exports.csv_stream(header, rows)),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -144,12 +149,14 @@ class RuleAccuracy(MethodView):
 class OffenderPolicy(MethodView):
     @allow(*REGULATORS, R.ADMIN)
     @bp.response(200)
+    @bp.doc(**POLICY)
     def get(self) -> Any:
         return s.plain(flags.policy_view(None))
 
     @allow(*POLICY_EDITORS)
     @bp.arguments(s.PolicySettingsSchema)
     @bp.response(200)
+    @bp.doc(**POLICY)
     def put(self, data: dict[str, Any]) -> Any:
         return s.plain(flags.set_policy(auth.current_actor(), None, settings=data))
 
@@ -158,12 +165,14 @@ class OffenderPolicy(MethodView):
 class CampaignOffenderPolicy(MethodView):
     @allow(*REGULATORS, R.ADMIN)
     @bp.response(200)
+    @bp.doc(**POLICY)
     def get(self, campaign_id: int) -> Any:
         return s.plain(flags.policy_view(campaign_id))
 
     @allow(*POLICY_EDITORS)
     @bp.arguments(s.PolicySettingsSchema)
     @bp.response(200)
+    @bp.doc(**POLICY)
     def put(self, data: dict[str, Any], campaign_id: int) -> Any:
         actor = auth.current_actor()
         return s.plain(flags.set_policy(actor, campaign_id, settings=data))
@@ -209,6 +218,7 @@ class EnterpriseScorecard(MethodView):
     @allow(*READERS)
     @bp.arguments(s.ScorecardQueryArgs, **QUERY)
     @bp.response(200)
+    @bp.doc(**json_object("the enterprise's figures, overall and per campaign"))
     def get(self, args: dict[str, Any], enterprise_id: int) -> Any:
         card = scorecards.scorecard(auth.current_actor(), enterprise_id, **args)
         return s.plain(card)
@@ -219,6 +229,7 @@ class AggregateCounts(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateCountsArgs, **QUERY)
     @bp.response(200)
+    @bp.doc(**AGGREGATE)
     def get(self, args: dict[str, Any]) -> Any:
         group_by, limit = args.pop("group_by"), args.pop("limit")
         level = args.pop("region_level")
@@ -238,6 +249,7 @@ class AggregateTopEnterprises(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateTopArgs, **QUERY)
     @bp.response(200)
+    @bp.doc(**AGGREGATE)
     def get(self, args: dict[str, Any]) -> Any:
         limit, order_by = args.pop("limit"), args.pop("order_by")
         actor = auth.current_actor()
@@ -251,6 +263,7 @@ class AggregateSla(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateSlaArgs, **QUERY)
     @bp.response(200)
+    @bp.doc(**AGGREGATE)
     def get(self, args: dict[str, Any]) -> Any:
         group_by, limit = args.pop("group_by"), args.pop("limit")
         actor = auth.current_actor()
@@ -262,6 +275,7 @@ class AggregateTrend(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateTrendArgs, **QUERY)
     @bp.response(200)
+    @bp.doc(**AGGREGATE)
     def get(self, args: dict[str, Any]) -> Any:
         interval = args.pop("interval")
         actor = auth.current_actor()
@@ -274,6 +288,7 @@ class AggregateTrend(MethodView):
 @bp.route("/exports/complaints.csv")
 class ComplaintsCsv(MethodView):
     @allow(*REGULATORS)
+    @bp.doc(**CSV)
     @bp.arguments(s.ComplaintExportQueryArgs, **QUERY)
     def get(self, args: dict[str, Any]) -> Any:
         rows = exports.complaint_rows(auth.current_actor(), args)
@@ -283,6 +298,7 @@ class ComplaintsCsv(MethodView):
 @bp.route("/exports/complaints.xlsx")
 class ComplaintsXlsx(MethodView):
     @allow(*REGULATORS)
+    @bp.doc(**XLSX)
     @bp.arguments(s.ComplaintExportQueryArgs, **QUERY)
     def get(self, args: dict[str, Any]) -> Any:
         rows = exports.complaint_rows(auth.current_actor(), args)
@@ -295,6 +311,7 @@ class OpenDataCsv(MethodView):
     # The public data set: nothing in it identifies a person, so every role may
     # download it whole, as anyone may download the CFPB's.
     @allow(*READERS)
+    @bp.doc(**CSV)
     def get(self) -> Any:
         now: datetime = utcnow()
         rows = exports.open_data_rows(now)
@@ -304,6 +321,7 @@ class OpenDataCsv(MethodView):
 @bp.route("/exports/aggregates.xlsx")
 class AggregatesXlsx(MethodView):
     @allow(*REGULATORS)
+    @bp.doc(**XLSX)
     @bp.arguments(s.AggregateQueryArgs, **QUERY)
     def get(self, args: dict[str, Any]) -> Any:
         data = reports.overview(auth.current_actor(), args)
@@ -313,6 +331,7 @@ class AggregatesXlsx(MethodView):
 class CampaignReport(MethodView):
     @allow(*REGULATORS)
     @bp.response(200)
+    @bp.doc(**json_object("figures by day, category, region and campaign; flags"))
     def get(self, campaign_id: int, code: str) -> Any:
         actor = auth.current_actor()
         return s.plain(reports.campaign_report(actor, campaign_id, code))
@@ -320,6 +339,7 @@ class CampaignReport(MethodView):
 
 class CampaignReportXlsx(MethodView):
     @allow(*REGULATORS)
+    @bp.doc(**XLSX)
     def get(self, campaign_id: int, code: str) -> Any:
         data = reports.campaign_report(auth.current_actor(), campaign_id, code)
         name = f"campaign-{campaign_id}-{code}.xlsx"

@@ -121,6 +121,7 @@ class OverrideList(MethodView):
 class OverrideDetail(MethodView):
     @allow(R.ADMIN)
     @bp.response(204)
+    @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")  # not a YYYY-MM-DD date
     def delete(self, day: str) -> None:
         settings.delete_override(auth.current_actor(), _path_date(day))
 
@@ -134,7 +135,7 @@ class YearList(MethodView):
         return settings.list_years()
 
     @allow(R.ADMIN)
-    @bp.arguments(s.CalendarYearSchema)
+    @bp.arguments(s.CalendarYearCreateSchema)
     @bp.response(201, s.CalendarYearSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Declare a year's holiday notice fully entered as overrides."""

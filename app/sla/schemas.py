@@ -191,12 +191,18 @@ class CalendarOverrideQueryArgsSchema(ma.Schema):
     year = ma.fields.Integer(validate=YEAR)
 
 
-class CalendarYearSchema(ma.Schema):
+class CalendarYearCreateSchema(ma.Schema):
     year = ma.fields.Integer(required=True, validate=YEAR)
     note = Text(200, required=True)
-    source = ma.fields.String(dump_only=True)
-    created_at = Instant(dump_only=True, allow_none=True)
-    recomputed_deadlines = ma.fields.Integer(dump_only=True)
+
+
+class CalendarYearSchema(ma.Schema):
+    year = ma.fields.Integer()
+    # The years chinesecalendar covers have no note and no creation time.
+    note = ma.fields.String(allow_none=True)
+    source = ma.fields.String()
+    created_at = Instant(allow_none=True)
+    recomputed_deadlines = ma.fields.Integer()
 
 
 class CalendarDaysQueryArgsSchema(ma.Schema):

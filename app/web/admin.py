@@ -26,7 +26,11 @@ from app.rules import engine, natures, packs
 from app.rules import service as rules
 from app.sla import precedence, settings
 from app.sla.policies import PolicyTarget, PolicyUnit
-from app.sla.schemas import CalendarOverrideSchema, CalendarYearSchema, SlaPolicySchema
+from app.sla.schemas import (
+    CalendarOverrideSchema,
+    CalendarYearCreateSchema,
+    SlaPolicySchema,
+)
 from app.web import forms, jobs, labels, pages
 
 ROLE_NAMES = {
@@ -207,7 +211,7 @@ def _calendar_post(override: forms.OverrideForm, year: forms.YearForm) -> int:
     if request.form.get("which") == "year":
         form: Any = year
         loaded = pages.load(
-            CalendarYearSchema(), pages.values(year, ("year", "note")), year
+            CalendarYearCreateSchema(), pages.values(year, ("year", "note")), year
         )
         call: Any = settings.declare_year
     else:
