@@ -40,4 +40,4 @@ typecheck: install-dev
 check: lint typecheck test
 
 bench: install-dev
-	$(BIN)/python -m bench
+	PY=$(BIN)/python bench/run

@@ -195,13 +195,7 @@ def grouped(
     where = _conditions(actor, table, filters, "category" in group_by)
     if list(group_by) == ["enterprise"] and limit is not None:
         # Rank on one column first (index-only), then sum the rest for the few.
-        bound = _bounding_grain(actor, needed, filters)
-        if bound is not None:
-            keys = _ranked_within_days(
-                actor, table, where, bound, filters, order_by, limit
-            )
-        else:
-            keys = _ranked_enterprises(actor, table, where, filters, order_by, limit)
+        keys = _ranked_enterprises(actor, table, where, filters, order_by, limit)
         if not keys:
             return []
         # "+ 0" keeps the planner on the filters' index: reading these (the
@@ -246,72 +240,6 @@ def _ranked_enterprises(
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
-
-
-RANK_CHUNK = 40  # enterprises summed per round of the day-range ranking
-
-
-def _bounding_grain(
-    actor: Actor, needed: set[str], filters: Mapping[str, Any]
-) -> Table | None:
-    """Return a grain without days that bounds a day-range ranking, if one fits.
-
-    Only for day-filtered rankings over everything the actor sees unscoped;
-    scoped and regional rankings keep the plain path.
-    """
-    if "day" not in needed or not actor.sees_everything:
-        return None
-    for table, dims in GRAINS.values():
-        if (
-            "day" not in dims
-            and dims[0] != "scope_code"
-            and needed - {"day"} <= set(dims)
-        ):
-            return table
-    return None
-
-
-def _ranked_within_days(
-    actor: Actor,
-    table: Table,
-    where: list[ColumnElement[bool]],
-    bound: Table,
-    filters: Mapping[str, Any],
-    order_by: str,
-    limit: int,
-) -> list[int]:
-    """Rank enterprises over a day range without summing every enterprise's days.
-
-    Counters only grow with more days, so an enterprise's all-days total bounds
-    its sum over any range. Enterprises are taken in order of that bound and
-    summed exactly a chunk at a time; once the last of the `limit` best exact
-    sums beats the next bound, no later enterprise can enter (festival
-    complaints concentrate on a few platforms, so this ends after a chunk or
-    two). The result is the same as ranking every enterprise's exact sum.
-    """
-    undated = {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
-    b_where = _conditions(actor, bound, undated, False)
-    total = func.sum(bound.c[order_by])
-    bounds = db.session.execute(
-        select(bound.c.enterprise_id, total)
-        .where(*b_where)
-        .group_by(bound.c.enterprise_id)
-        .having(func.sum(bound.c.received) > 0)
-        .order_by(total.desc(), bound.c.enterprise_id)
-    ).all()
-    best: list[tuple[int, int]] = []  # (-exact sum, enterprise id), best first
-    for start in range(0, len(bounds), RANK_CHUNK):
-        if len(best) >= limit and -best[limit - 1][0] > bounds[start][1]:
-            break
-        chunk = [row[0] for row in bounds[start : start + RANK_CHUNK]]
-        exact = db.session.execute(
-            select(table.c.enterprise_id, func.sum(table.c[order_by]))
-            .where(*where, table.c.enterprise_id.in_(chunk))
-            .group_by(table.c.enterprise_id)
-            .having(func.sum(table.c.received) > 0)
-        ).all()
-        best = sorted([*best, *((-int(n or 0), ent) for ent, n in exact)])[:limit]
-    return [ent for _, ent in best]
 
 
 def _plain(dimension: str, value: Any) -> Any:
