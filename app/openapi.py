@@ -1,4 +1,5 @@
-"""What /api/openapi.json says about errors, files and decimal amounts.
+"""What /api/openapi.json says about errors, files, decimal amounts and answers
+built by hand (documented by a schema the route does not dump through).
 
 Every error leaves the app in the one shape of app/errors.py, and each
 operation lists the error statuses it can answer, read off the operation
@@ -27,6 +28,10 @@ from app.accounts.roles import Role
 
 BINARY = {"type": "string", "format": "binary"}
 DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
+# A decimal as Python's str() writes it: fixed-point, except for a value sent
+# with an exponent ("1e2" -> "1E+2") or a zero or tiny value with more than six
+# places ("0.0000000" -> "0E-7").
+DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?(E[+-][0-9]+)?$"
 WRITES = ("post", "put", "patch", "delete")
 _INT_IN_PATH = re.compile(r"<int(\([^)]*\))?:")
 
@@ -53,11 +58,14 @@ def file_response(*content_types: str) -> dict[str, Any]:
     return {"responses": {200: {"description": "OK", "content": content}}}
 
 
-def json_object(description: str) -> dict[str, Any]:
-    """Return the `@bp.doc` of a 200 whose JSON object is built by hand, not dumped."""
-    schema = {"type": "object", "description": description}
+def json_schema(schema: type[ma.Schema], description: str) -> dict[str, Any]:
+    """Return the `@bp.doc` of a 200 whose JSON is built by hand, as `schema` says.
+
+    The route returns its dict as it is; the schema only documents it (apispec
+    publishes it as a component), so documenting cannot change the answer.
+    """
     content = {"application/json": {"schema": schema}}
-    return {"responses": {200: {"content": content}}}
+    return {"responses": {200: {"description": description, "content": content}}}
 
 
 def error_statuses(

@@ -104,7 +104,7 @@ def _rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
                     f"HTTP p50 {http['p50_ms']:.1f} / p95 {http['p95_ms']:.1f} ms "
                     f"(service p95 {service['p95_ms']:.1f})",
                     f"raw GROUP BY p50 {raw['p50_ms']:.0f} ms",
-                    f"{raw['p50_ms'] / max(http['p50_ms'], 1e-9):.0f}× faster",
+                    f"{raw['p50_ms'] / max(http['p50_ms'], 1e-9):.1f}× faster",
                     "p95 ≤ 150 ms",
                     yes(worst <= 150),
                 )

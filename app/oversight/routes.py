@@ -19,7 +19,7 @@ from app.accounts.access import allow
 from app.accounts.roles import Role
 from app.clock import utcnow
 from app.fields import SHANGHAI
-from app.openapi import file_response, json_object
+from app.openapi import file_response, json_schema
 from app.oversight import (
     contests,
     exports,
@@ -44,8 +44,9 @@ POLICY_EDITORS = (R.NATIONAL_REGULATOR, R.ADMIN)
 READERS = (R.ASSOCIATION, R.ENTERPRISE, *REGULATORS, R.ADMIN)
 QUERY = {"location": "query", "unknown": ma.RAISE}
 CSV = file_response("text/csv")
-POLICY = json_object("scope, campaign_id, effective, overrides, defaults, updated_at")
-AGGREGATE = json_object("as_of and the rows (or series) asked for")
+POLICY = json_schema(
+    s.OffenderPolicySchema, "The policy in force, its overrides and the defaults"
+)
 XLSX = file_response(exports.XLSX_TYPE)
 
 
@@ -218,7 +219,11 @@ class EnterpriseScorecard(MethodView):
     @allow(*READERS)
     @bp.arguments(s.ScorecardQueryArgs, **QUERY)
     @bp.response(200)
-    @bp.doc(**json_object("the enterprise's figures, overall and per campaign"))
+    @bp.doc(
+        **json_schema(
+            s.ScorecardSchema, "The enterprise's figures, overall and per campaign"
+        )
+    )
     def get(self, args: dict[str, Any], enterprise_id: int) -> Any:
         card = scorecards.scorecard(auth.current_actor(), enterprise_id, **args)
         return s.plain(card)
@@ -229,7 +234,7 @@ class AggregateCounts(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateCountsArgs, **QUERY)
     @bp.response(200)
-    @bp.doc(**AGGREGATE)
+    @bp.doc(**json_schema(s.AggregateCountsSchema, "Counts and rates per group"))
     def get(self, args: dict[str, Any]) -> Any:
         group_by, limit = args.pop("group_by"), args.pop("limit")
         level = args.pop("region_level")
@@ -249,7 +254,7 @@ class AggregateTopEnterprises(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateTopArgs, **QUERY)
     @bp.response(200)
-    @bp.doc(**AGGREGATE)
+    @bp.doc(**json_schema(s.AggregateTopSchema, "The enterprises ranked"))
     def get(self, args: dict[str, Any]) -> Any:
         limit, order_by = args.pop("limit"), args.pop("order_by")
         actor = auth.current_actor()
@@ -263,7 +268,7 @@ class AggregateSla(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateSlaArgs, **QUERY)
     @bp.response(200)
-    @bp.doc(**AGGREGATE)
+    @bp.doc(**json_schema(s.AggregateSlaSchema, "On-time and late clocks per group"))
     def get(self, args: dict[str, Any]) -> Any:
         group_by, limit = args.pop("group_by"), args.pop("limit")
         actor = auth.current_actor()
@@ -275,7 +280,7 @@ class AggregateTrend(MethodView):
     @allow(*REGULATORS)
     @bp.arguments(s.AggregateTrendArgs, **QUERY)
     @bp.response(200)
-    @bp.doc(**AGGREGATE)
+    @bp.doc(**json_schema(s.AggregateTrendSchema, "Counts and rates per period"))
     def get(self, args: dict[str, Any]) -> Any:
         interval = args.pop("interval")
         actor = auth.current_actor()
@@ -331,7 +336,12 @@ class AggregatesXlsx(MethodView):
 class CampaignReport(MethodView):
     @allow(*REGULATORS)
     @bp.response(200)
-    @bp.doc(**json_object("figures by day, category, region and campaign; flags"))
+    @bp.doc(
+        **json_schema(
+            s.CampaignReportSchema,
+            "Figures by day, category, region and campaign; findings and flags",
+        )
+    )
     def get(self, campaign_id: int, code: str) -> Any:
         actor = auth.current_actor()
         return s.plain(reports.campaign_report(actor, campaign_id, code))

@@ -2,8 +2,11 @@
 
 Query strings refuse unknown parameters (422), and a date range may not run
 backwards or span more than three years: such a request is a mistake, and on a
-million complaints an expensive one. Aggregates go out as plain JSON: instants
-in Asia/Shanghai, days as ISO dates, rates as numbers.
+million complaints an expensive one. Aggregates, scorecards, reports and the
+offender policy are built by hand and go out through `plain`: instants in
+Asia/Shanghai, days as ISO dates, rates as numbers. Their schemas here only
+document that JSON, key for key (app.openapi.json_schema); nothing is dumped
+through them.
 """
 
 from collections.abc import Mapping
@@ -15,14 +18,18 @@ import marshmallow as ma
 from marshmallow import validate as v
 from webargs.fields import DelimitedList
 
-from app.fields import Instant, Text, to_local
-from app.oversight import offenders, policy
-from app.oversight.queries import DIMENSIONS, REGION_LEVELS
+from app.fields import Choice, Instant, Text, to_local
+from app.openapi import DECIMAL_TEXT
+from app.oversight import offenders, policy, reports
+from app.oversight.queries import DIMENSIONS, REGION_LEVELS, SLA_TARGETS
+from app.oversight.rollups import ENTERPRISE_TARGETS
 from app.pagination import MAX_PER_PAGE
 
 MAX_SPAN_DAYS = 3 * 366
 CATEGORY = ma.fields.String(validate=v.Length(min=1, max=64))
 REGION = v.Regexp(r"^\d{6}$", error="A six-digit GB/T 2260 code.")
+TOP_ORDER = ("received", "valid", "replied", "completed", "fr_late", "res_late")
+INTERVALS = ("day", "week", "month")
 
 
 def plain(value: Any) -> Any:
@@ -97,9 +104,7 @@ class AggregateTopArgs(AggregateQueryArgs):
     limit = ma.fields.Integer(load_default=10, validate=v.Range(min=1, max=500))
     order_by = ma.fields.String(
         load_default="received",
-        validate=v.OneOf(
-            ["received", "valid", "replied", "completed", "fr_late", "res_late"]
-        ),
+        validate=v.OneOf(TOP_ORDER),
     )
 
 
@@ -113,9 +118,7 @@ class AggregateSlaArgs(AggregateQueryArgs):
 
 
 class AggregateTrendArgs(AggregateQueryArgs):
-    interval = ma.fields.String(
-        load_default="day", validate=v.OneOf(["day", "week", "month"])
-    )
+    interval = ma.fields.String(load_default="day", validate=v.OneOf(INTERVALS))
 
 
 class ComplaintExportQueryArgs(AggregateQueryArgs):
@@ -248,6 +251,60 @@ class PolicySettingsSchema(ma.Schema):
 assert set(PolicySettingsSchema().fields) == set(policy.POLICY_FIELDS)
 
 
+def DecimalText(**kw: Any) -> ma.fields.String:  # noqa: N802
+    """A decimal as stored and shown in policy settings: str() of the Decimal."""
+    return ma.fields.String(
+        metadata={"format": "decimal", "pattern": DECIMAL_TEXT}, **kw
+    )
+
+
+class PolicyValuesSchema(ma.Schema):
+    """Every setting of a policy (the coded defaults, or those in force)."""
+
+    category_threshold = ma.fields.Integer(required=True)
+    category_window_days = ma.fields.Integer(required=True)
+    any_threshold = ma.fields.Integer(required=True)
+    any_window_days = ma.fields.Integer(required=True)
+    publication_score = DecimalText(required=True)
+    breach_rate = DecimalText(required=True)
+    breach_min_complaints = ma.fields.Integer(required=True)
+    breach_window_days = ma.fields.Integer(required=True)
+    severity_weights = ma.fields.Dict(
+        keys=ma.fields.String(), values=DecimalText(), required=True
+    )
+    default_weight = DecimalText(required=True)
+
+
+class PolicyOverridesSchema(ma.Schema):
+    """The settings a scope overrides, as they were set."""
+
+    category_threshold = ma.fields.Integer()
+    category_window_days = ma.fields.Integer()
+    any_threshold = ma.fields.Integer()
+    any_window_days = ma.fields.Integer()
+    publication_score = DecimalText()
+    breach_rate = DecimalText()
+    breach_min_complaints = ma.fields.Integer()
+    breach_window_days = ma.fields.Integer()
+    severity_weights = ma.fields.Dict(keys=ma.fields.String(), values=DecimalText())
+    default_weight = DecimalText()
+
+
+for _schema in (PolicyValuesSchema, PolicyOverridesSchema):
+    assert set(_schema().fields) == set(policy.POLICY_FIELDS)
+
+
+class OffenderPolicySchema(ma.Schema):
+    scope = ma.fields.String(
+        required=True, metadata={"description": "global, or campaign:<id>"}
+    )
+    campaign_id = ma.fields.Integer(required=True, allow_none=True)
+    effective = ma.fields.Nested(PolicyValuesSchema, required=True)
+    overrides = ma.fields.Nested(PolicyOverridesSchema, required=True)
+    defaults = ma.fields.Nested(PolicyValuesSchema, required=True)
+    updated_at = Instant(required=True, allow_none=True)
+
+
 class FlagQueryArgsSchema(OversightPageArgs):
     status = ma.fields.String(validate=v.OneOf([s.value for s in offenders.FlagStatus]))
     level = ma.fields.String(validate=v.OneOf([lv.value for lv in offenders.Level]))
@@ -284,3 +341,244 @@ class FlagPageSchema(ma.Schema):
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
     total = ma.fields.Integer()
+
+
+# Scorecards and aggregates (documented, not dumped) ---------------------------------
+
+
+def _count() -> ma.fields.Integer:
+    return ma.fields.Integer(required=True)
+
+
+def _figure() -> ma.fields.Float:
+    """A rate, mean or ratio: null when there is nothing to divide by."""
+    return ma.fields.Float(required=True, allow_none=True)
+
+
+class TargetFiguresSchema(ma.Schema):
+    on_time = _count()
+    late = _count()
+    on_time_rate = _figure()
+
+
+class AggregateTargetsSchema(ma.Schema):
+    first_response = ma.fields.Nested(TargetFiguresSchema, required=True)
+    resolution = ma.fields.Nested(TargetFiguresSchema, required=True)
+    accept_decision = ma.fields.Nested(TargetFiguresSchema, required=True)
+    mediation = ma.fields.Nested(TargetFiguresSchema, required=True)
+
+
+class ScorecardTargetsSchema(ma.Schema):
+    """The enterprise's own clocks."""
+
+    first_response = ma.fields.Nested(TargetFiguresSchema, required=True)
+    resolution = ma.fields.Nested(TargetFiguresSchema, required=True)
+
+
+assert tuple(AggregateTargetsSchema().fields) == SLA_TARGETS
+assert tuple(ScorecardTargetsSchema().fields) == ENTERPRISE_TARGETS
+
+
+class HandlingHoursSchema(ma.Schema):
+    count = _count()
+    average = _figure()
+    median = _figure()
+    p90 = _figure()
+
+
+class ScorecardSatisfactionSchema(ma.Schema):
+    rated = _count()
+    mean = _figure()
+    attitude = _figure()
+    speed = _figure()
+
+
+class CategoryViolationsSchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    name_zh = ma.fields.String(required=True, allow_none=True)
+    name_en = ma.fields.String(required=True, allow_none=True)
+    count = _count()
+
+
+class ScorecardFiguresSchema(ma.Schema):
+    """An enterprise's figures, for one campaign or (campaign_id null) overall."""
+
+    campaign_id = ma.fields.Integer(required=True, allow_none=True)
+    complaints_received = _count()
+    valid = _count()
+    replied = _count()
+    completed = _count()
+    reply_rate = _figure()
+    completion_rate = _figure()
+    on_time = _count()
+    late = _count()
+    on_time_rate = _figure()
+    sla = ma.fields.Nested(ScorecardTargetsSchema, required=True)
+    handling_hours = ma.fields.Nested(HandlingHoursSchema, required=True)
+    satisfaction = ma.fields.Nested(ScorecardSatisfactionSchema, required=True)
+    violations_by_category = ma.fields.List(
+        ma.fields.Nested(CategoryViolationsSchema), required=True
+    )
+    violations_total = _count()
+    order_volume = ma.fields.Integer(required=True, allow_none=True)
+    complaints_per_10k_orders = _figure()
+
+
+class CampaignScorecardSchema(ScorecardFiguresSchema):
+    campaign_name = ma.fields.String(required=True, allow_none=True)
+
+
+class FlagLevelSchema(ma.Schema):
+    level = Choice(offenders.Level, required=True)
+    zh = ma.fields.String(required=True)
+    en = ma.fields.String(required=True)
+
+
+class ScorecardSchema(ScorecardFiguresSchema):
+    enterprise_id = ma.fields.Integer(required=True)
+    enterprise_name = ma.fields.String(required=True)
+    as_of = Instant(required=True)
+    flag_level = ma.fields.Nested(FlagLevelSchema, required=True, allow_none=True)
+    campaigns = ma.fields.List(
+        ma.fields.Nested(CampaignScorecardSchema),
+        metadata={"description": "Each campaign's card; only without campaign_id"},
+    )
+
+
+class AggregateFiguresSchema(ma.Schema):
+    received = _count()
+    valid = _count()
+    replied = _count()
+    completed = _count()
+    closed = _count()
+    reply_rate = _figure()
+    completion_rate = _figure()
+    avg_handling_hours = _figure()
+    satisfaction = _figure()
+    rated = _count()
+
+
+class AggregateGroupSchema(ma.Schema):
+    """A group's keys (those in group_by; null: none) and their display names."""
+
+    category = ma.fields.String(allow_none=True)
+    category_name_zh = ma.fields.String(allow_none=True)
+    category_name_en = ma.fields.String(allow_none=True)
+    campaign_id = ma.fields.Integer(allow_none=True)
+    campaign_name = ma.fields.String(allow_none=True)
+    region_code = ma.fields.String(allow_none=True)
+    region_name = ma.fields.String(allow_none=True)
+    enterprise_id = ma.fields.Integer(allow_none=True)
+    enterprise_name = ma.fields.String(allow_none=True)
+    day = ma.fields.Date()
+
+
+class AggregateRowSchema(AggregateGroupSchema, AggregateFiguresSchema):
+    pass
+
+
+class AggregateCountsSchema(ma.Schema):
+    as_of = Instant(required=True)
+    group_by = ma.fields.List(
+        ma.fields.String(validate=v.OneOf(list(DIMENSIONS))), required=True
+    )
+    rows = ma.fields.List(ma.fields.Nested(AggregateRowSchema), required=True)
+
+
+class TopEnterpriseSchema(AggregateFiguresSchema):
+    enterprise_id = ma.fields.Integer(required=True)
+    enterprise_name = ma.fields.String(required=True, allow_none=True)
+    sla = ma.fields.Nested(AggregateTargetsSchema, required=True)
+
+
+class AggregateTopSchema(ma.Schema):
+    as_of = Instant(required=True)
+    order_by = ma.fields.String(required=True, validate=v.OneOf(TOP_ORDER))
+    rows = ma.fields.List(ma.fields.Nested(TopEnterpriseSchema), required=True)
+
+
+class AggregateSlaRowSchema(AggregateGroupSchema):
+    received = _count()
+    targets = ma.fields.Nested(AggregateTargetsSchema, required=True)
+
+
+class AggregateSlaSchema(ma.Schema):
+    as_of = Instant(required=True)
+    sla_synced_at = Instant(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When clocks late by time alone were last counted"},
+    )
+    group_by = ma.fields.List(
+        ma.fields.String(validate=v.OneOf(list(DIMENSIONS))), required=True
+    )
+    rows = ma.fields.List(ma.fields.Nested(AggregateSlaRowSchema), required=True)
+
+
+class TrendPointSchema(AggregateFiguresSchema):
+    period = ma.fields.Date(
+        required=True, metadata={"description": "The day, week's Monday or month's 1st"}
+    )
+
+
+class AggregateTrendSchema(ma.Schema):
+    as_of = Instant(required=True)
+    interval = ma.fields.String(required=True, validate=v.OneOf(INTERVALS))
+    series = ma.fields.List(ma.fields.Nested(TrendPointSchema), required=True)
+
+
+# Campaign reports (documented, not dumped) ------------------------------------------
+
+
+class ReportCampaignSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
+class ReportWindowSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=v.OneOf(reports.CODES))
+    name = ma.fields.String(required=True)
+    name_en = ma.fields.String(required=True)
+    due_date = ma.fields.Date(required=True)
+    milestone_defined = ma.fields.Boolean(required=True)
+    date_from = ma.fields.Date(required=True)
+    date_to = ma.fields.Date(required=True)
+
+
+class AggregateTotalsSchema(AggregateFiguresSchema):
+    sla = ma.fields.Nested(AggregateTargetsSchema, required=True)
+
+
+class ReportViolationsSchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    violations = _count()
+
+
+class ReportFlagSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    enterprise_id = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.Integer(required=True, allow_none=True)
+    rule = Choice(offenders.Rule, required=True)
+    category = ma.fields.String(required=True, allow_none=True)
+    level = Choice(offenders.Level, required=True)
+    status = ma.fields.String(required=True, validate=v.OneOf(sorted(offenders.ACTIVE)))
+    violation_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    explanation_zh = ma.fields.String(required=True)
+    explanation_en = ma.fields.String(required=True)
+
+
+class CampaignReportSchema(ma.Schema):
+    campaign = ma.fields.Nested(ReportCampaignSchema, required=True)
+    report = ma.fields.Nested(ReportWindowSchema, required=True)
+    as_of = Instant(required=True)
+    totals = ma.fields.Nested(AggregateTotalsSchema, required=True)
+    by_category = ma.fields.List(ma.fields.Nested(AggregateRowSchema), required=True)
+    by_campaign = ma.fields.List(ma.fields.Nested(AggregateRowSchema), required=True)
+    by_region = ma.fields.List(ma.fields.Nested(AggregateRowSchema), required=True)
+    by_day = ma.fields.List(ma.fields.Nested(TrendPointSchema), required=True)
+    top_enterprises = ma.fields.List(
+        ma.fields.Nested(TopEnterpriseSchema), required=True
+    )
+    violations = ma.fields.List(ma.fields.Nested(ReportViolationsSchema), required=True)
+    flags = ma.fields.List(ma.fields.Nested(ReportFlagSchema), required=True)
