@@ -1,10 +1,18 @@
-"""Shared helpers of the reliability tests: row counts and the error shape."""
+"""Shared helpers of the reliability tests: row counts, the error shape, and
+fresh databases for tests that run the app in other processes."""
 
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from app.accounts.models import AuditEntry, User
 from app.complaints.models import (
@@ -83,3 +91,79 @@ def people(app) -> People:
         admin=b.bearer(b.user("admin", None, None)),
         jd_id=jd.id,
     )
+
+
+# Other processes -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database for other processes: a SQLite file, or a new PostgreSQL one."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield "sqlite:///" + str(tmp_path / "fresh.sqlite3")
+        return
+    name = "rel_" + uuid.uuid4().hex[:10]
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def process_env(url: str, tmp: Path) -> dict[str, str]:
+    """The environment of an app process on `url`, uploads kept under `tmp`."""
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "FLASK_APP": "wsgi",
+        "FLASK_UPLOAD_DIR": str(tmp / "uploads"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("FLASK_DATABASE_URL", None)
+    return env
+
+
+def run_flask(env: dict[str, str], *args: str) -> str:
+    """Run one `flask` command in its own process; return what it printed."""
+    run = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, (args, run.stdout, run.stderr)
+    return run.stdout
+
+
+SETUP = """
+from app import create_app
+runner = create_app().test_cli_runner()
+for args in (["db", "upgrade"], ["demo", "load"],
+             ["tokens", "create", "association@demo.local"]):
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, (args, result.output, result.exception)
+    print(result.output)
+"""
+
+
+def setup_database(env: dict[str, str]) -> str:
+    """`flask db upgrade`, `demo load`, `tokens create` in one interpreter; the token."""
+    run = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-2000:])
+    return run.stdout.strip().splitlines()[-1]

@@ -16,96 +16,23 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests import builders as b
+from tests.reliability.conftest import BIN, ROOT, process_env, run_flask, setup_database
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 CLIENTS = 3
 MAX_PER_CLIENT = 60  # per cycle; a client stops at its first unanswered request
 RUN_SECONDS = 1.5
 CYCLES = 1
 WARM_UP = 6
 REQUEST_TIMEOUT = 10
-
-
-@pytest.fixture
-def crash_database_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield "sqlite:///" + str(tmp_path / "crash.sqlite3")
-        return
-    name = "crash_" + uuid.uuid4().hex[:10]
-    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _env(url: str, tmp: Path) -> dict[str, str]:
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "FLASK_APP": "wsgi",
-        "FLASK_UPLOAD_DIR": str(tmp / "uploads"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("FLASK_DATABASE_URL", None)
-    return env
-
-
-def _flask(env: dict[str, str], *args: str) -> str:
-    run = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, (args, run.stdout, run.stderr)
-    return run.stdout
-
-
-SETUP = """
-from app import create_app
-runner = create_app().test_cli_runner()
-for args in (["db", "upgrade"], ["demo", "load"],
-             ["tokens", "create", "association@demo.local"]):
-    result = runner.invoke(args=args)
-    assert result.exit_code == 0, (args, result.output, result.exception)
-    print(result.output)
-"""
-
-
-def _setup_database(env: dict[str, str]) -> str:
-    """`flask db upgrade`, `demo load`, `tokens create` in one interpreter; the token."""
-    run = subprocess.run(
-        [sys.executable, "-c", SETUP],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert run.returncode == 0, (run.stdout[-2000:], run.stderr[-2000:])
-    return run.stdout.strip().splitlines()[-1]
 
 
 def _free_port() -> int:
@@ -250,11 +177,11 @@ def _retry(port: int, auth: dict[str, str], ledger: Ledger) -> int:
 
 
 def test_sigkill_mid_write_loses_and_duplicates_nothing(
-    crash_database_url: str, tmp_path: Path
+    fresh_database_url: str, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    env = _env(crash_database_url, tmp_path)
-    token = _setup_database(env)
+    env = process_env(fresh_database_url, tmp_path)
+    token = setup_database(env)
     auth = {"Authorization": f"Bearer {token}"}
     ledger = Ledger()
     log = tmp_path / "gunicorn.log"
@@ -295,7 +222,7 @@ def test_sigkill_mid_write_loses_and_duplicates_nothing(
     finally:
         for s in servers:
             s.kill()
-    engine = create_engine(crash_database_url)
+    engine = create_engine(fresh_database_url)
     try:
         with engine.connect() as conn:
             rows = conn.execute(
@@ -315,7 +242,7 @@ def test_sigkill_mid_write_loses_and_duplicates_nothing(
     # A request killed after its commit but before its answer is in `stored`
     # and was retried, so every stored complaint is one someone was told about.
     assert set(stored) == acked_orders
-    assert "intact" in _flask(env, "audit", "verify")
+    assert "intact" in run_flask(env, "audit", "verify")
     print(
         f"\ncrash: {ledger.sent} filings sent, {kills} SIGKILLs, "
         f"{len(ledger.acked)} acknowledged, {replayed} answered by replay, "
