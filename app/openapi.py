@@ -28,10 +28,6 @@ from app.accounts.roles import Role
 
 BINARY = {"type": "string", "format": "binary"}
 DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
-# A decimal as Python's str() writes it: fixed-point, except for a value sent
-# with an exponent ("1e2" -> "1E+2") or a zero or tiny value with more than six
-# places ("0.0000000" -> "0E-7").
-DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?(E[+-][0-9]+)?$"
 WRITES = ("post", "put", "patch", "delete")
 _INT_IN_PATH = re.compile(r"<int(\([^)]*\))?:")
 

@@ -88,9 +88,14 @@ def set_policy(
     plain: dict[str, Any] = {}
     for key, value in settings.items():
         if isinstance(value, Mapping):
-            plain[key] = {str(k): str(v) for k, v in value.items()}
+            plain[key] = {
+                str(k): pol.decimal_text(v) if isinstance(v, Decimal) else str(v)
+                for k, v in value.items()
+            }
         else:
-            plain[key] = str(value) if isinstance(value, Decimal) else value
+            plain[key] = (
+                pol.decimal_text(value) if isinstance(value, Decimal) else value
+            )
     try:
         pol.with_overrides(effective_policy(None), plain)
     except pol.PolicyInvalid as err:

@@ -98,14 +98,19 @@ def _bad(name: str, zh: str, en: str) -> PolicyInvalid:
     return PolicyInvalid(name, f"{name} 须为{zh}", f"{name} must be {en}")
 
 
+def decimal_text(value: Decimal) -> str:
+    """Write a decimal in fixed-point form ("0.0000000", never "0E-7")."""
+    return format(value, "f")
+
+
 def policy_to_dict(policy: Policy) -> dict[str, Any]:
     """Return the policy as JSON-ready data (decimals as strings)."""
     out: dict[str, Any] = {}
     for name in POLICY_FIELDS:
         value = getattr(policy, name)
         if isinstance(value, Mapping):
-            value = {k: str(v) for k, v in sorted(value.items())}
+            value = {k: decimal_text(v) for k, v in sorted(value.items())}
         elif isinstance(value, Decimal):
-            value = str(value)
+            value = decimal_text(value)
         out[name] = value
     return out

@@ -19,7 +19,7 @@ from marshmallow import validate as v
 from webargs.fields import DelimitedList
 
 from app.fields import Choice, Instant, Text, to_local
-from app.openapi import DECIMAL_TEXT
+from app.openapi import DECIMAL
 from app.oversight import offenders, policy, reports
 from app.oversight.queries import DIMENSIONS, REGION_LEVELS, SLA_TARGETS
 from app.oversight.rollups import ENTERPRISE_TARGETS
@@ -253,9 +253,7 @@ assert set(PolicySettingsSchema().fields) == set(policy.POLICY_FIELDS)
 
 def DecimalText(**kw: Any) -> ma.fields.String:  # noqa: N802
     """A decimal as stored and shown in policy settings: str() of the Decimal."""
-    return ma.fields.String(
-        metadata={"format": "decimal", "pattern": DECIMAL_TEXT}, **kw
-    )
+    return ma.fields.String(metadata={"format": "decimal", "pattern": DECIMAL}, **kw)
 
 
 class PolicyValuesSchema(ma.Schema):

@@ -186,8 +186,8 @@ def test_offender_policy_answers_are_as_documented(client, cast, festival_data) 
     for method, path, resp in answers:
         assert resp.status_code == 200, resp.get_json()
         assert mismatches(documented(client, path, method), resp.get_json()) == []
-    # str() of a Decimal writes a zero with seven places with an exponent.
-    assert answers[0][2].get_json()["overrides"]["breach_rate"] == "0E-7"
+    # Decimals go out in fixed-point form, as they came in (str() would say 0E-7).
+    assert answers[0][2].get_json()["overrides"]["breach_rate"] == "0.0000000"
     assert answers[1][2].get_json()["updated_at"] is None
 
 
