@@ -4,12 +4,14 @@ Each figure stands beside a baseline measured in the same run, so the ratio
 holds on a noisy machine even when absolute times do not. Options:
 `--quick` (smaller sizes, for a smoke run), `--database-url URL` (also run
 intake and aggregates on PostgreSQL), `--only NAME[,NAME]`, `--growth
-N,N,...` (complaint counts for the sweep and aggregates; default 100k and 1M).
+N,N,...` (complaint counts for the sweep and aggregates; default 100k and 1M),
+`--keep-data DIR` (keep the generated aggregates data sets and re-time them).
 """
 
 import argparse
 import json
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +115,23 @@ def _rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
     return [(name, json.dumps(r, ensure_ascii=False)[:80], "", "", "", "")]
 
 
+def _aggregates(module: Any, size: int, keep: Path | None) -> dict[str, Any]:
+    """Aggregates on SQLite at `size`; with `keep`, the data set is kept there and
+    a kept one is timed again instead of being generated anew."""
+    if keep is None:
+        return dict(module.run(size, 10_000))
+    keep.mkdir(parents=True, exist_ok=True)
+    path = keep / f"aggregates-{size}.sqlite3"
+    reuse = path.exists()
+    result = dict(
+        module.run(size, 10_000, database_url=f"sqlite:///{path}", reuse=reuse)
+    )
+    result["reused_data_set"] = reuse
+    return result
+
+
 def _runners(
-    quick: bool, db_url: str | None, growth: list[int]
+    quick: bool, db_url: str | None, growth: list[int], keep: Path | None = None
 ) -> dict[str, Callable[[], dict[str, Any]]]:
     from bench import bench_classify, bench_import, bench_intake, bench_matching
 
@@ -126,6 +143,10 @@ def _runners(
         "intake": lambda: bench_intake.run(5 if quick else 20),
         "import": lambda: bench_import.run(2_000 if quick else 20_000),
     }
+    if db_url:
+        runners["intake-postgresql"] = lambda: bench_intake.run(
+            5 if quick else 20, db_url
+        )
     try:
         from bench import bench_sweep
 
@@ -141,23 +162,20 @@ def _runners(
 
         if quick:
             runners["aggregates"] = lambda: bench_aggregates.run(20_000, 500)
-        for size in [] if quick else growth:
-            # How cost grows: the same festival at each size, 10,000 enterprises.
-            runners[f"aggregates-{size // 1000}k"] = lambda size=size: (
-                bench_aggregates.run(size, 10_000)
-            )
+        # PostgreSQL before the larger SQLite sizes, which take longest.
         if db_url:
             runners["aggregates-postgresql"] = lambda: bench_aggregates.run(
                 20_000 if quick else 1_000_000,
                 500 if quick else 10_000,
                 database_url=db_url,
             )
+        for size in [] if quick else growth:
+            # How cost grows: the same festival at each size, 10,000 enterprises.
+            runners[f"aggregates-{size // 1000}k"] = lambda size=size: _aggregates(
+                bench_aggregates, size, keep
+            )
     except ImportError:
         pass
-    if db_url:
-        runners["intake-postgresql"] = lambda: bench_intake.run(
-            5 if quick else 20, db_url
-        )
     return runners
 
 
@@ -167,6 +185,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--only", default=None)
     parser.add_argument(
+        "--keep-data",
+        default=None,
+        help="keep the SQLite aggregates data sets in this folder and re-time them",
+    )
+    parser.add_argument(
         "--growth",
         default="100000,1000000",
         help="complaint counts for the sweep and SQLite aggregates (add 5000000)",
@@ -174,23 +197,39 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
     growth = [int(n) for n in args.growth.split(",")]
-    runners = _runners(args.quick, args.database_url, growth)
+    keep = Path(args.keep_data) if args.keep_data else None
+    runners = _runners(args.quick, args.database_url, growth, keep)
     if args.only:
         runners = {k: v for k, v in runners.items() if k in args.only.split(",")}
     results: dict[str, Any] = {}
     for name, fn in runners.items():
         started = time.perf_counter()
         print(f"running {name} ...", flush=True)
-        results[name] = fn()
+        try:
+            results[name] = fn()
+        except Exception as exc:  # one failed benchmark must not lose the others
+            traceback.print_exc()
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+        # Written after every benchmark, so a long run keeps what it measured.
+        table = _table(results)
+        _write(Path(args.output), table, results, args)
+    print("\n".join(table))
+
+
+def _table(results: dict[str, Any]) -> list[str]:
     table = [
         "| benchmark | figure | baseline (same run) | ratio | target | met |",
         "|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        table += ["| " + " | ".join(row) + " |" for row in _rows(name, r)]
-    print("\n".join(table))
-    _write(Path(args.output), table, results, args)
+        rows = (
+            [(name, f"failed: {r['error']}", "", "", "", "**no**")]
+            if "error" in r
+            else _rows(name, r)
+        )
+        table += ["| " + " | ".join(row) + " |" for row in rows]
+    return table
 
 
 def _write(path: Path, table: list[str], results: dict[str, Any], args: Any) -> None:

@@ -46,6 +46,8 @@ def demo_database(url: str | None = None) -> tuple[str, Path]:
     """Create a fresh database (SQLite in a temp dir unless `url`), migrate, load the demo."""
     workdir = Path(tempfile.mkdtemp(prefix="festival-bench-"))
     db_url = url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if url is not None:
+        _empty_schema(url)  # another benchmark may have used this database
     env = os.environ | {"DATABASE_URL": db_url, "FLASK_APP": "wsgi"}
     flask = str(Path(os.sys.executable).parent / "flask")
     for args in (["db", "upgrade"], ["demo", "load"]):
@@ -53,6 +55,19 @@ def demo_database(url: str | None = None) -> tuple[str, Path]:
             [flask, *args], cwd=ROOT, env=env, check=True, capture_output=True
         )
     return db_url, workdir
+
+
+def _empty_schema(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
 
 
 def token(db_url: str, email: str) -> str:
