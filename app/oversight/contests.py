@@ -18,6 +18,7 @@ from app.accounts.access import Actor
 from app.clock import utcnow
 from app.complaints import service as complaints
 from app.complaints.models import Complaint
+from app.complaints.scoping import scoped
 from app.errors import Conflict, NotFound, field_error
 from app.extensions import db
 from app.oversight import flags, rollups
@@ -98,6 +99,19 @@ def list_contests(actor: Actor, complaint_id: int) -> list[Contest]:
     return list(
         db.session.scalars(
             select(Contest).where(Contest.complaint_id == c.id).order_by(Contest.id)
+        )
+    )
+
+
+def list_open_contests(actor: Actor, *, limit: int = 200) -> list[Contest]:
+    """Return the open contests on complaints the actor may see, oldest first."""
+    visible = scoped(actor, select(Complaint.id))
+    return list(
+        db.session.scalars(
+            select(Contest)
+            .where(Contest.status == "open", Contest.complaint_id.in_(visible))
+            .order_by(Contest.filed_at, Contest.id)
+            .limit(limit)
         )
     )
 

@@ -24,6 +24,7 @@ from app.complaints.enums import MessageKind
 from app.complaints.models import Complaint
 from app.complaints.schemas import ComplaintQueryArgsSchema, SuggestArgsSchema
 from app.errors import DomainError
+from app.oversight import contests
 from app.oversight import service as oversight
 from app.pledges import service as registry
 from app.rules import service as rules
@@ -244,6 +245,7 @@ def render_detail(
         for k in kinds
     }
     extra = regulator_context(c, bound) if actor.is_regulator else {}
+    extra.update(contest_context(c, bound))
     return render_template(
         "web/complaints/detail.html",
         c=c,
@@ -262,6 +264,27 @@ def render_detail(
         button=forms.ButtonForm(formdata=None),
         **extra,
     ), status
+
+
+def contest_context(c: Complaint, bound: Mapping[str, FlaskForm]) -> dict[str, Any]:
+    """The contests on the complaint and, for its enterprise, a form per category."""
+    actor = pages.actor()
+    if actor.role != Role.ENTERPRISE and not actor.is_regulator:
+        return {}
+    filed = contests.list_contests(actor, c.id)
+    pending = {x.category for x in filed if x.status == "open"}
+    contest_forms: dict[str, FlaskForm] = {}
+    if actor.role == Role.ENTERPRISE and c.forwarded_at is not None:
+        contest_forms = {
+            category: forms.ContestForm(prefix=f"contest-{category}", formdata=None)
+            for category in c.labels or []
+            if category not in pending
+        }
+    # A form that failed is shown again with its errors, whatever the state now.
+    contest_forms.update(
+        {k.split(":", 1)[1]: f for k, f in bound.items() if k.startswith("contest:")}
+    )
+    return {"contests": filed, "contest_forms": contest_forms}
 
 
 def regulator_context(c: Complaint, bound: Mapping[str, FlaskForm]) -> dict[str, Any]:

@@ -151,6 +151,24 @@ class ReviewForm(FlaskForm):
     reason = TextAreaField(_l("Reason"))
 
 
+class ContestForm(FlaskForm):
+    reason = TextAreaField(_l("Why the category does not apply"))
+
+
+class RulingForm(FlaskForm):
+    upheld = SelectField(
+        _l("Ruling"),
+        choices=options(
+            [
+                ("", "—"),
+                ("true", _l("Uphold: the category stands")),
+                ("false", _l("Overturn: remove the category")),
+            ]
+        ),
+    )
+    reason = TextAreaField(_l("Reason for the ruling"))
+
+
 class SubstantiateForm(FlaskForm):
     categories = SelectMultipleField(
         _l("Substantiated categories"),

@@ -53,3 +53,11 @@ def participation_status(value: str) -> str:
         "approved": _("approved"),
         "rejected": _("rejected"),
     }.get(value, value)
+
+
+def contest_status(value: str) -> str:
+    return {
+        "open": _("awaiting a ruling"),
+        "upheld": _("upheld: the category stands"),
+        "overturned": _("overturned: the category was removed"),
+    }.get(value, value)

@@ -1,4 +1,4 @@
-"""The regulator's dashboard, repeat-offender review and needs-matching queue.
+"""The regulator's dashboard, offender review, contest rulings, matching queue.
 
 One set of filters (campaign, region, category, enterprise, dates) drives every
 figure and chart on the dashboard; it is validated by the complaint list's own
@@ -20,8 +20,9 @@ from app.accounts.roles import REGULATORS
 from app.complaints import service as complaints
 from app.complaints.schemas import ComplaintQueryArgsSchema
 from app.errors import DomainError, NotFound
-from app.oversight import flags, queries
+from app.oversight import contests, flags, queries
 from app.oversight.offenders import Level, Rule
+from app.oversight.schemas import ContestRulingSchema
 from app.pledges import service as registry
 from app.rules import service as rules
 from app.web import charts, forms, pages
@@ -307,6 +308,57 @@ def review_flag(flag_id: int) -> Any:
     else:
         flash(_("Flag reviewed."), "ok")
     return redirect(url_for("web.offenders") + f"#flag-{flag_id}")
+
+
+# Contested categories ------------------------------------------------------------
+
+
+def render_contests(bound: Mapping[str, Any] | None = None, status: int = 200) -> Any:
+    """The open contests with a ruling form each; `bound` holds a failed one."""
+    actor = pages.actor()
+    pending = contests.list_open_contests(actor)
+    fresh = {"formdata": None}
+    ruling_forms = {
+        x.id: (bound or {}).get(_ruling_prefix(x.complaint_id, x.category))
+        or forms.RulingForm(prefix=_ruling_prefix(x.complaint_id, x.category), **fresh)
+        for x in pending
+    }
+    return render_template(
+        "web/regulator/contests.html",
+        pending=pending,
+        numbers=_numbers(actor, [x.complaint_id for x in pending]),
+        forms=ruling_forms,
+        enterprise=pages.enterprise_name,
+    ), status
+
+
+def _ruling_prefix(complaint_id: int, category: str) -> str:
+    return f"ruling-{complaint_id}-{category}"
+
+
+@allow(*REGULATORS)
+def contest_queue() -> Any:
+    return render_contests()
+
+
+@allow(*REGULATORS)
+def rule_on_contest(complaint_id: int, category: str) -> Any:
+    prefix = _ruling_prefix(complaint_id, category)
+    form = forms.RulingForm(prefix=prefix)
+    data = {"category": category, **pages.values(form, ("upheld", "reason"))}
+    loaded = pages.load(ContestRulingSchema(), data, form)
+    bound = {prefix: form}
+    if loaded is None:
+        return render_contests(bound, 422)
+    try:
+        contests.rule_on_contest(pages.actor(), complaint_id, **loaded)
+    except DomainError as err:
+        if isinstance(err, NotFound):
+            raise
+        pages.domain_error(form, err)
+        return render_contests(bound, err.status_code)
+    flash(_("The contest is ruled."), "ok")
+    return redirect(url_for("web.contest_queue"))
 
 
 # Needs matching --------------------------------------------------------------------

@@ -118,6 +118,18 @@ URLS: tuple[tuple[str, str, Callable[..., Any], list[str]], ...] = (
         POST,
     ),
     (
+        "/complaints/<int:complaint_id>/contests/<category>",
+        "contest_category",
+        enterprise.contest_category,
+        POST,
+    ),
+    (
+        "/complaints/<int:complaint_id>/contests/<category>/ruling",
+        "rule_on_contest",
+        regulator.rule_on_contest,
+        POST,
+    ),
+    (
         "/complaints/<int:complaint_id>/violations",
         "substantiate",
         actions.substantiate,
@@ -155,6 +167,7 @@ URLS: tuple[tuple[str, str, Callable[..., Any], list[str]], ...] = (
     ("/offenders", "offenders", regulator.offenders, GET),
     ("/offenders/<int:flag_id>/review", "review_flag", regulator.review_flag, POST),
     ("/matching", "matching_queue", regulator.matching_queue, GET),
+    ("/contests", "contest_queue", regulator.contest_queue, GET),
     ("/registry", "registry", registry.campaigns, GET),
     ("/registry/campaigns/<int:campaign_id>", "campaign", registry.campaign, GET),
     ("/registry/pledges/<int:pledge_id>", "pledge", registry.pledge, GET),
@@ -247,6 +260,7 @@ def nav_items() -> list[tuple[str, str]]:
             ("web.offenders", _("Repeat offenders")),
             ("web.registry", _("Pledge registry")),
             ("web.matching_queue", _("Needs matching")),
+            ("web.contest_queue", _("Contested categories")),
             ("web.export_page", _("Exports")),
             ("web.new_complaint", _("File a complaint")),
         ]
@@ -263,6 +277,7 @@ def _helpers() -> dict[str, Any]:
         "category_names": labels.category_names,
         "status_label": labels.status_label,
         "pledge_status": labels.pledge_status,
+        "contest_status": labels.contest_status,
         "participation_status": labels.participation_status,
         "target_name": labels.target_name,
         "unit_name": labels.unit_name,

@@ -1,11 +1,13 @@
-"""The enterprise contact's inbox, pledge and scorecard pages."""
+"""The enterprise contact's inbox, pledge and scorecard pages, and its contests."""
 
 from app.accounts.access import SYSTEM
 from app.complaints import workflow
+from app.extensions import db
+from app.oversight.models import Contest
 from app.pledges import service as registry
 from app.sla import queries as sla
 from tests import builders as b
-from tests.web.conftest import page_text
+from tests.web.conftest import csrf_token, page_text
 
 
 def test_the_inbox_lists_forwarded_open_complaints_with_the_countdown(
@@ -59,3 +61,89 @@ def test_the_scorecard_shows_the_enterprises_figures(world, signed_in) -> None:
         f"/enterprises/{world.other_enterprise.enterprise_id}/scorecard"
     )
     assert other.status_code == 404
+
+
+def _contest(client, complaint, category, data):
+    token = csrf_token(client, f"/complaints/{complaint.id}")
+    return client.post(
+        f"/complaints/{complaint.id}/contests/{category}",
+        data={"csrf_token": token, **data},
+    )
+
+
+def _contests(complaint) -> list[Contest]:
+    db.session.expire_all()
+    return list(db.session.query(Contest).filter_by(complaint_id=complaint.id))
+
+
+def test_only_the_enterprise_sees_the_contest_form_once_forwarded(
+    world, signed_in
+) -> None:
+    complaint = world.file()
+    form = f"/complaints/{complaint.id}/contests/counterfeit"
+    enterprise = signed_in(world.enterprise)
+    assert form not in page_text(enterprise.get(f"/complaints/{complaint.id}"))
+    world.forward(complaint)
+    text = page_text(enterprise.get(f"/complaints/{complaint.id}"))
+    assert form in text
+    assert "对该分类提出异议" in text
+    for other in (world.assoc, world.regional):
+        shown = page_text(signed_in(other).get(f"/complaints/{complaint.id}"))
+        assert form not in shown
+
+
+def test_the_enterprise_contests_a_category_through_the_page(world, signed_in) -> None:
+    complaint = world.forward(world.file())
+    client = signed_in(world.enterprise)
+    response = _contest(
+        client, complaint, "counterfeit", {"contest-counterfeit-reason": "有正品凭证"}
+    )
+    assert response.status_code == 302
+    [row] = _contests(complaint)
+    assert (row.category, row.reason, row.status) == (
+        "counterfeit",
+        "有正品凭证",
+        "open",
+    )
+    text = page_text(client.get(f"/complaints/{complaint.id}"))
+    assert "待裁定" in text
+    assert f"/complaints/{complaint.id}/contests/counterfeit" not in text
+
+
+def test_a_contest_without_a_reason_shows_the_error_and_records_nothing(
+    world, signed_in
+) -> None:
+    complaint = world.forward(world.file())
+    response = _contest(
+        signed_in(world.enterprise),
+        complaint,
+        "counterfeit",
+        {"contest-counterfeit-reason": "  "},
+    )
+    assert response.status_code == 422
+    assert 'id="contest-counterfeit-reason-error"' in page_text(response)
+    assert _contests(complaint) == []
+
+
+def test_another_enterprise_cannot_contest(world, signed_in) -> None:
+    complaint = world.forward(world.file())
+    client = signed_in(world.other_enterprise)
+    response = client.post(
+        f"/complaints/{complaint.id}/contests/counterfeit",
+        data={
+            "csrf_token": csrf_token(client),
+            "contest-counterfeit-reason": "并非假货",
+        },
+    )
+    assert response.status_code == 404
+    assert _contests(complaint) == []
+
+
+def test_contesting_needs_the_csrf_token(world, signed_in) -> None:
+    complaint = world.forward(world.file())
+    response = signed_in(world.enterprise).post(
+        f"/complaints/{complaint.id}/contests/counterfeit",
+        data={"contest-counterfeit-reason": "并非假货"},
+    )
+    assert response.status_code == 400
+    assert _contests(complaint) == []

@@ -93,3 +93,39 @@ def test_the_matching_queue_assigns_the_enterprise(world, signed_in) -> None:
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).enterprise_id == world.jd.id
     assert complaint.number not in page_text(client.get("/matching"))
+
+
+def test_a_regulator_rules_on_a_contest_from_the_queue(world, signed_in) -> None:
+    from app.oversight import contests
+    from app.oversight.models import Contest
+
+    complaint = world.forward(world.file())
+    contests.file_contest(
+        world.actor(world.enterprise),
+        complaint.id,
+        category="counterfeit",
+        reason="有正品凭证",
+    )
+    client = signed_in(world.regional)
+    assert "有正品凭证" in page_text(client.get("/contests"))
+    assert "有正品凭证" not in page_text(signed_in(world.far_regional).get("/contests"))
+    url = f"/complaints/{complaint.id}/contests/counterfeit/ruling"
+    prefix = f"ruling-{complaint.id}-counterfeit"
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client), f"{prefix}-upheld": "true"}
+    )
+    assert response.status_code == 422
+    assert f'id="{prefix}-reason-error"' in page_text(response)
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client),
+            f"{prefix}-upheld": "true",
+            f"{prefix}-reason": "鉴定为假货",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.query(Contest).one().status == "upheld"
+    text = page_text(signed_in(world.enterprise).get(f"/complaints/{complaint.id}"))
+    assert "鉴定为假货" in text
