@@ -19,6 +19,8 @@ from typing import Any
 
 from bench.common import ROOT, machine
 
+GROWTH = "100000,1000000"  # complaint counts for the sweep and aggregates
+
 
 def _rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
     """(benchmark, figure, baseline, ratio, target, met?) rows for the table."""
@@ -191,7 +193,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--growth",
-        default="100000,1000000",
+        default=GROWTH,
         help="complaint counts for the sweep and SQLite aggregates (add 5000000)",
     )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -240,6 +242,8 @@ def _write(path: Path, table: list[str], results: dict[str, Any], args: Any) -> 
         "python -m bench"
         + (" --quick" if args.quick else "")
         + (" --database-url URL" if args.database_url else "")
+        + (f" --growth {args.growth}" if args.growth != GROWTH else "")
+        + (" --keep-data DIR" if args.keep_data else "")
     )
     body = [
         marker,
