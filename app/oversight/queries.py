@@ -59,9 +59,10 @@ def needed_dimensions(
         needed.add("region_code")
     if filters.get("enterprise_id") is not None:
         needed.add("enterprise_id")
-    region = filters.get("region_code")
-    if _regional(actor) and region and not _inside(actor, region):
-        needed.add("enterprise_id")  # only its own enterprises' share there
+    # A regional regulator filtering a region outside its own sees only its own
+    # enterprises' share there: the scope grains hold exactly that (complaints
+    # count under the enterprise's region codes too); when no scope grain fits,
+    # pick_grain falls back to a grain with region and enterprise.
     low, high = filters.get("date_from"), filters.get("date_to")
     if low or high:
         span = _data_span()
