@@ -10,7 +10,7 @@ the stored member row and applies the difference, so a repeated call is harmless
 """
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -58,6 +59,7 @@ SLA_STATE = "sla"
 # Sweeps commit in their own transactions; re-reading a margin before the
 # watermark catches one that committed late. Re-syncing is idempotent.
 SLA_OVERLAP = timedelta(minutes=15)
+NO_MARK = datetime(1970, 1, 1, tzinfo=UTC)  # a watermark row created before any sync
 BATCH = 500
 _M = RollupMember.__table__
 
@@ -365,15 +367,47 @@ def _sortable(key: tuple[Any, ...]) -> tuple[str, ...]:
 
 
 def sync_sla(now: datetime) -> dict[str, Any]:
-    """Re-sync complaints whose SLA clocks changed since the last run (the sweep)."""
-    mark = db.session.get(RollupState, SLA_STATE)
+    """Re-sync complaints whose SLA clocks changed since the last run (the sweep).
+
+    Two schedulers may run this at once: the watermark row is locked first, so
+    the second waits for the first to commit and then finds nothing left to do
+    (re-syncing the same complaints at once would clash on their member rows).
+    """
+    since = _lock_mark(SLA_STATE)
     d = ComplaintDeadline
     stmt = select(d.complaint_id).distinct()
-    if mark is not None:
-        stmt = stmt.where(d.updated_at >= mark.at - SLA_OVERLAP)
+    if since is not None:
+        stmt = stmt.where(d.updated_at >= since - SLA_OVERLAP)
     changed = resync(db.session.scalars(stmt).all())
     set_mark(SLA_STATE, now)
     return {"changed": changed, "as_of": now}
+
+
+def _lock_mark(name: str) -> datetime | None:
+    """Lock a watermark row, before any read of the transaction; return its instant.
+
+    One UPDATE … RETURNING takes the row lock (PostgreSQL) or the write lock
+    (SQLite) and reads the row; a missing row is created first (None: no mark yet).
+    """
+    lock = (
+        update(RollupState)
+        .where(RollupState.name == name)
+        .values(at=RollupState.at)
+        .returning(RollupState.at)
+        .execution_options(synchronize_session=False)
+    )
+    found = db.session.execute(lock).scalar_one_or_none()
+    if found is not None:
+        return found if found > NO_MARK else None
+    dialect = db.session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(RollupState)
+    db.session.execute(
+        stmt.values(name=name, at=NO_MARK).on_conflict_do_nothing(
+            index_elements=["name"]
+        )
+    )
+    db.session.execute(lock)
+    return None
 
 
 def set_mark(name: str, at: datetime) -> None:
@@ -388,7 +422,7 @@ def set_mark(name: str, at: datetime) -> None:
 def sla_as_of() -> datetime | None:
     """Return when time-driven SLA changes were last folded in, if ever."""
     mark = db.session.get(RollupState, SLA_STATE)
-    return None if mark is None else mark.at
+    return None if mark is None or mark.at <= NO_MARK else mark.at
 
 
 def rebuild(*, now: datetime, batch: int = 2000) -> dict[str, int]:
