@@ -1,4 +1,5 @@
-"""The detail page's commands: lifecycle steps, messages, evidence, contact data.
+"""The detail page's commands: lifecycle steps, messages, evidence, contact data,
+and the enterprise's contest of a category (a regulator rules on it).
 
 Each command validates its form with the API's schema, calls the same service
 as the API, and on success redirects back to the detail page (so a reload does
@@ -15,13 +16,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.accounts.access import allow
-from app.accounts.roles import REGULATORS
+from app.accounts.roles import REGULATORS, Role
 from app.complaints import lifecycle, workflow
 from app.complaints import service as complaints
 from app.complaints.attachments import path_for
 from app.complaints.schemas import MessageCreateSchema, TransitionSchema
 from app.errors import DomainError, NotFound
+from app.oversight import contests
 from app.oversight import service as oversight
+from app.oversight.schemas import ContestCreateSchema
 from app.web import forms, pages
 from app.web.cases import CASE_ROLES, render_detail, steps_for, transition_form
 
@@ -246,3 +249,22 @@ def substantiate(complaint_id: int) -> Any:
         return _failed(complaint_id, "substantiate", form, err.status_code)
     flash(_("The violation is recorded."), "ok")
     return _back(complaint_id, "#findings")
+
+
+@allow(Role.ENTERPRISE)
+def contest_category(complaint_id: int, category: str) -> Any:
+    form = forms.ContestForm(prefix=f"contest-{category}")
+    key = f"contest:{category}"
+    data = {"category": category, **pages.values(form, ("reason",))}
+    loaded = pages.load(ContestCreateSchema(), data, form)
+    if loaded is None:
+        return _failed(complaint_id, key, form, 422)
+    try:
+        contests.file_contest(pages.actor(), complaint_id, **loaded)
+    except DomainError as err:
+        if isinstance(err, NotFound):
+            raise
+        pages.domain_error(form, err)
+        return _failed(complaint_id, key, form, err.status_code)
+    flash(_("The contest is filed; a regulator will rule on it."), "ok")
+    return _back(complaint_id, "#contests")

@@ -1,8 +1,5 @@
 """The enterprise contact's pages: the inbox, its pledges, its scorecard.
 
-The enterprise may also contest a category the complaint carries, from the
-complaint's page; a regulator rules on it.
-
 The inbox holds the complaints forwarded to the enterprise that are still open,
 most urgent first by the enterprise's own clocks (first response, then
 resolution): overdue on top, then at risk, then by due date; a clock paused
@@ -12,20 +9,18 @@ the countdown the SLA service words ("还剩 N 个工作日", paused, overdue).
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import render_template, request
 
 from app.accounts.access import allow
 from app.accounts.roles import Role
 from app.complaints import lifecycle
 from app.complaints import service as complaints
-from app.errors import DomainError, NotFound
-from app.oversight import contests, scorecards
-from app.oversight.schemas import ContestCreateSchema
+from app.errors import NotFound
+from app.oversight import scorecards
 from app.pledges import service as registry
 from app.sla.timeline import ENTERPRISE_TARGETS
-from app.web import forms, pages, urgency
-from app.web.cases import render_detail, rows_with_deadlines
+from app.web import pages, urgency
+from app.web.cases import rows_with_deadlines
 
 # What is still on the enterprise's desk, or waiting on the other side.
 INBOX_STATUSES = (
@@ -80,23 +75,3 @@ def scorecard(enterprise_id: int | None = None) -> Any:
         campaigns=registry.list_campaigns(),
         campaign_id=campaign_id,
     )
-
-
-@allow(Role.ENTERPRISE)
-def contest_category(complaint_id: int, category: str) -> Any:
-    form = forms.ContestForm(prefix=f"contest-{category}")
-    data = {"category": category, **pages.values(form, ("reason",))}
-    loaded = pages.load(ContestCreateSchema(), data, form)
-    bound = {f"contest:{category}": form}
-    if loaded is None:
-        return render_detail(complaint_id, bound=bound, status=422)
-    try:
-        contests.file_contest(pages.actor(), complaint_id, **loaded)
-    except DomainError as err:
-        if isinstance(err, NotFound):
-            raise
-        pages.domain_error(form, err)
-        return render_detail(complaint_id, bound=bound, status=err.status_code)
-    flash(_("The contest is filed; a regulator will rule on it."), "ok")
-    detail = url_for("web.complaint_detail", complaint_id=complaint_id)
-    return redirect(detail + "#contests")

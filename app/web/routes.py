@@ -120,7 +120,7 @@ URLS: tuple[tuple[str, str, Callable[..., Any], list[str]], ...] = (
     (
         "/complaints/<int:complaint_id>/contests/<category>",
         "contest_category",
-        enterprise.contest_category,
+        actions.contest_category,
         POST,
     ),
     (
