@@ -10,14 +10,13 @@ Idempotency-Key returns the original complaint.
 import hashlib
 import json
 import threading
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -134,20 +133,22 @@ def file_complaint(
             return original, True
     check_business_rules(data, now=now)
     try:
-        (complaint,) = _insert(
+        (filed,) = _insert(
             actor, [data], channel, now, index, (idempotency_key, fingerprint)
         )
         if commit:
             db.session.commit()
     except IntegrityError:
         # A concurrent retry with the same key won the race (at the key's
-        # flush or at commit): answer with the complaint it filed.
+        # insert or at commit): answer with the complaint it filed.
         db.session.rollback()
         if idempotency_key:
             original = _replayed(actor, idempotency_key, fingerprint)
             if original is not None:
                 return original, True
         raise
+    complaint = db.session.get(Complaint, filed.id)
+    assert complaint is not None  # inserted above
     return complaint, False
 
 
@@ -158,7 +159,7 @@ def file_many(
     channel: Channel,
     now: datetime,
     index: matching.MatcherIndex | None = None,
-) -> list[Complaint]:
+) -> list["Filed"]:
     """File many complaints in the caller's transaction (bulk import).
 
     Each complaint goes through the same steps as one filed alone (matching,
@@ -170,6 +171,26 @@ def file_many(
     return _insert(actor, items, channel, now, index, None) if items else []
 
 
+class Filed:
+    """A complaint filed in this transaction, held as the column values written.
+
+    Filing writes its rows with one statement per table rather than through
+    ORM objects; the steps after the insert (audit, SLA clocks, rollups) read
+    the complaint's attributes from here.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def _insert(
     actor: Actor,
     items: Sequence[Mapping[str, Any]],
@@ -177,49 +198,67 @@ def _insert(
     now: datetime,
     index: matching.MatcherIndex | None,
     idempotency: tuple[str | None, str] | None,
-) -> list[Complaint]:
+) -> list[Filed]:
     index = index or matcher()
     lookups = _Lookups()
-    batch = [
-        _build(actor, data, channel, now, index, number, lookups)
-        for data, number in zip(items, next_numbers(now, len(items)), strict=True)
-    ]
-    db.session.add_all(batch)
-    db.session.flush()
+    batch = [Filed(_build(actor, data, channel, now, index, lookups)) for data in items]
+    # Everything that only reads comes before the first write: SQLite takes its
+    # write lock at the first write and holds it until commit, so the matching,
+    # classification and duplicate search of concurrent filings overlap.
+    repeats = _find_duplicates(batch)
+    numbers = next_numbers(now, len(batch))
+    for filed, number in zip(batch, numbers, strict=True):
+        filed.values["number"] = number
+    table = Complaint.__table__
+    ids = db.session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [filed.values for filed in batch],
+    ).all()
+    for filed, complaint_id in zip(batch, ids, strict=True):
+        filed.values["id"] = complaint_id
     if idempotency is not None and idempotency[0]:
         # Claimed first, so a racing retry stops here before doing the work twice.
-        db.session.add(
-            IdempotencyKey(
-                user_id=actor.user_id or 0,
-                key=idempotency[0],
-                request_hash=idempotency[1],
-                complaint_id=batch[0].id,
-            )
+        db.session.execute(
+            insert(IdempotencyKey.__table__),
+            {
+                "user_id": actor.user_id or 0,
+                "key": idempotency[0],
+                "request_hash": idempotency[1],
+                "complaint_id": batch[0].id,
+                "created_at": now,
+            },
         )
-        db.session.flush()
-    for complaint in batch:
-        _set_categories(complaint.id, complaint.labels, new=True)
-        _event(complaint, actor, "file", None, complaint.status, now, note=None)
-    _link_duplicates(batch)
+    _store_duplicates(batch, repeats)
+    categories = [
+        {"complaint_id": f.id, "category": label}
+        for f in batch
+        for label in dict.fromkeys(f.labels)
+    ]
+    if categories:
+        db.session.execute(insert(ComplaintCategory.__table__), categories)
+    db.session.execute(
+        insert(ComplaintEvent.__table__),
+        [_event_values(f.id, actor, "file", None, f.status, now) for f in batch],
+    )
     audit.record_many(
         actor,
         [
             audit.Change(
                 "complaint.file",
                 "complaint",
-                c.id,
+                f.id,
                 after={
-                    "number": c.number,
-                    "enterprise_id": c.enterprise_id,
-                    "labels": c.labels,
+                    "number": f.number,
+                    "enterprise_id": f.enterprise_id,
+                    "labels": f.labels,
                     "channel": str(channel),
                 },
             )
-            for c in batch
+            for f in batch
         ],
         at=now,
     )
-    clocks = sla.refresh_many([c.id for c in batch], now=now, filed=True)
+    clocks = sla.start_clocks(batch, now=now)
     rollups.on_filed(batch, lookups.regions(), clocks)
     return batch
 
@@ -269,32 +308,33 @@ def _build(
     channel: Channel,
     now: datetime,
     index: matching.MatcherIndex,
-    number: str,
     lookups: "_Lookups",
-) -> Complaint:
+) -> dict[str, Any]:
+    """Return the column values of a new complaint (its number comes later)."""
     match = index.match(data["enterprise_name"], data.get("enterprise_uscc"))
     enterprise = lookups.enterprise(match.enterprise_id)
     conduct = data.get("purchase_date") or now.astimezone(SHANGHAI).date()
     result = rules.classify_text(_classifiable_text(data), conduct_date=conduct)
     campaign_id, source = lookups.campaign(data, enterprise, now)
-    return Complaint(
-        number=number,
-        status=lifecycle.Status.SUBMITTED,
-        channel=channel,
-        received_at=now,
-        filer_org_id=actor.organisation_id,
-        filed_by_user_id=actor.user_id,
-        on_behalf=data.get("on_behalf", True),
-        complainant_name=data["complainant_name"],
-        complainant_phone=data["complainant_phone"],
-        complainant_address=data["complainant_address"],
-        complainant_id_number=data.get("complainant_id_number"),
-        enterprise_id=enterprise.id if enterprise else None,
-        enterprise_name_given=data["enterprise_name"],
-        enterprise_uscc_given=data.get("enterprise_uscc"),
-        match_method=str(match.method),
-        match_confidence=round(match.confidence, 4),
-        match_candidates=[
+    return {
+        "number": None,
+        "status": str(lifecycle.Status.SUBMITTED),
+        "channel": str(channel),
+        "received_at": now,
+        "version": 1,
+        "filer_org_id": actor.organisation_id,
+        "filed_by_user_id": actor.user_id,
+        "on_behalf": data.get("on_behalf", True),
+        "complainant_name": data["complainant_name"],
+        "complainant_phone": data["complainant_phone"],
+        "complainant_address": data["complainant_address"],
+        "complainant_id_number": data.get("complainant_id_number"),
+        "enterprise_id": enterprise.id if enterprise else None,
+        "enterprise_name_given": data["enterprise_name"],
+        "enterprise_uscc_given": data.get("enterprise_uscc"),
+        "match_method": str(match.method),
+        "match_confidence": round(match.confidence, 4),
+        "match_candidates": [
             {
                 "enterprise_id": c.enterprise_id,
                 "legal_name": c.legal_name,
@@ -303,26 +343,35 @@ def _build(
             }
             for c in match.candidates
         ],
-        needs_matching=enterprise is None,
-        region_code=data.get("region_code")
+        "needs_matching": enterprise is None,
+        "region_code": data.get("region_code")
         or actor.region_code
         or (enterprise.region_code if enterprise else None),
-        platform_name=data.get("platform_name"),
-        shop_name=data.get("shop_name"),
-        order_no=data.get("order_no"),
-        purchase_date=data.get("purchase_date"),
-        amount=data.get("amount"),
-        request_type=data["request_type"],
-        request_text=data.get("request_text"),
-        facts=data["facts"],
-        campaign_id=campaign_id,
-        campaign_source=source,
-        labels=list(result.labels),
-        nature=result.nature.code,
-        classification=result.to_dict(),
-        pack_versions=dict(result.pack_versions),
-        updated_at=now,
-    )
+        "platform_name": data.get("platform_name"),
+        "shop_name": data.get("shop_name"),
+        "order_no": data.get("order_no"),
+        "purchase_date": data.get("purchase_date"),
+        "amount": data.get("amount"),
+        "request_type": data["request_type"],
+        "request_text": data.get("request_text"),
+        "facts": data["facts"],
+        "campaign_id": campaign_id,
+        "campaign_source": source,
+        "labels": list(result.labels),
+        "nature": result.nature.code,
+        "classification": result.to_dict(),
+        "pack_versions": dict(result.pack_versions),
+        "duplicate_of_id": None,
+        "duplicate_reason": None,
+        "duplicate_score": None,
+        "forwarded_at": None,
+        "first_response_at": None,
+        "closed_at": None,
+        "rating_attitude": None,
+        "rating_speed": None,
+        "rating_satisfaction": None,
+        "updated_at": now,
+    }
 
 
 class _Lookups:
@@ -387,8 +436,8 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     day = now.astimezone(SHANGHAI).date()
     key = day.strftime("%Y%m%d")
     dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ComplaintCounter).values(day=key, seq=count)
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(ComplaintCounter).values(day=key, seq=count)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day"], set_={"seq": ComplaintCounter.seq + count}
     )
@@ -399,13 +448,12 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     ]
 
 
-def _set_categories(complaint_id: int, labels: list[str], *, new: bool = False) -> None:
-    if not new:
-        db.session.execute(
-            ComplaintCategory.__table__.delete().where(
-                ComplaintCategory.complaint_id == complaint_id
-            )
+def _set_categories(complaint_id: int, labels: list[str]) -> None:
+    db.session.execute(
+        ComplaintCategory.__table__.delete().where(
+            ComplaintCategory.complaint_id == complaint_id
         )
+    )
     for label in dict.fromkeys(labels):
         db.session.add(ComplaintCategory(complaint_id=complaint_id, category=label))
 
@@ -422,39 +470,71 @@ _DUP_COLUMNS = (
 )
 
 
-def _link_duplicates(batch: Sequence[Complaint]) -> None:
-    """Flag each complaint of a batch that repeats an earlier one (batched reads).
+# Provisional ids of the batch's complaints while duplicates are searched
+# before the insert: above any real id, in batch order, so an earlier member of
+# the batch counts as filed before a later one, as if filed one by one.
+_PENDING = 1 << 62
+
+
+def _find_duplicates(batch: Sequence[Filed]) -> dict[int, duplicates.DuplicateHit]:
+    """Return, by position in the batch, the earlier complaint each one repeats.
 
     Candidate sets are bounded, so filing stays fast however big an
     enterprise grows: complaints by the same phone or with the same order
     number, and the newest complaints against the same enterprise within the
     window. Both duplicate rules need the same enterprise, so every read is
-    limited to the batch's enterprises. Earlier members of the batch count as
-    filed before later ones, as if filed one by one.
+    limited to the batch's enterprises. A hit's `original_id` at or above
+    `_PENDING` names an earlier member of the batch.
     """
-    named = [c for c in batch if c.enterprise_id is not None]
+    named = [(pos, f) for pos, f in enumerate(batch) if f.enterprise_id is not None]
     if not named:
-        return
-    on_file = _filed_candidates(named)
+        return {}
+    on_file = _filed_candidates([f for _, f in named])
     earlier: dict[int, list[duplicates.DupFacts]] = {}
-    for c in named:
-        assert c.enterprise_id is not None
-        mine = _dup_facts(c)
-        before = earlier.setdefault(c.enterprise_id, [])
+    hits: dict[int, duplicates.DuplicateHit] = {}
+    for pos, f in named:
+        mine = _dup_facts(f, _PENDING + pos)
+        before = earlier.setdefault(f.enterprise_id, [])
         newest = before[-DUPLICATE_TEXT_CANDIDATES:]
-        kept = on_file.get(c.enterprise_id, _Filed())
+        kept = on_file.get(f.enterprise_id, _Filed())
         recent = [
             *newest,
             *kept.newest[: DUPLICATE_TEXT_CANDIDATES - len(newest)],
-            *kept.by_phone.get(c.complainant_phone, ())[:DUPLICATE_KEY_CANDIDATES],
-            *kept.by_order.get(c.order_no or "", ())[:DUPLICATE_KEY_CANDIDATES],
+            *kept.by_phone.get(f.complainant_phone, ())[:DUPLICATE_KEY_CANDIDATES],
+            *kept.by_order.get(f.order_no or "", ())[:DUPLICATE_KEY_CANDIDATES],
         ]
         hit = duplicates.find_duplicate(mine, recent, window=DUPLICATE_WINDOW)
         if hit is not None:
-            c.duplicate_of_id = hit.original_id
-            c.duplicate_reason = str(hit.reason)
-            c.duplicate_score = round(hit.score, 4)
+            hits[pos] = hit
         before.append(mine)
+    return hits
+
+
+def _store_duplicates(
+    batch: Sequence[Filed], hits: Mapping[int, duplicates.DuplicateHit]
+) -> None:
+    """Link each repeating complaint of a (now inserted) batch to its original."""
+    if not hits:
+        return
+    links = []
+    for pos, hit in sorted(hits.items()):
+        original = hit.original_id
+        if original >= _PENDING:
+            original = batch[original - _PENDING].id
+        values = {
+            "duplicate_of_id": original,
+            "duplicate_reason": str(hit.reason),
+            "duplicate_score": round(hit.score, 4),
+        }
+        batch[pos].values.update(values)
+        links.append({"b_id": batch[pos].id, **values})
+    table = Complaint.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(name) for name in links[0] if name != "b_id"}),
+        links,
+    )
 
 
 class _Filed:
@@ -497,22 +577,19 @@ def _candidate_statements() -> dict[str, Any]:
     }
 
 
-def _filed_candidates(named: Sequence[Complaint]) -> dict[int, _Filed]:
+def _filed_candidates(named: Sequence[Filed]) -> dict[int, _Filed]:
     stmts = _candidate_statements()
-    batch = Counter(x.enterprise_id for x in named if x.enterprise_id is not None)
-    mine = {x.id for x in named}
+    batch = sorted({x.enterprise_id for x in named})
     window = {
         "since": min(x.received_at for x in named) - DUPLICATE_WINDOW,
         "until": max(x.received_at for x in named),
     }
     found: dict[int, _Filed] = {}
-    for ent, members in sorted(batch.items()):
+    for ent in batch:
         filed = found.setdefault(ent, _Filed())
-        # The batch's own rows are read too (flushed already) and skipped here.
-        n = DUPLICATE_TEXT_CANDIDATES + members
-        for row in db.session.execute(stmts["newest"], {**window, "ent": ent, "n": n}):
-            if row.id not in mine:
-                filed.newest.append(_dup_facts(row))
+        params = {**window, "ent": ent, "n": DUPLICATE_TEXT_CANDIDATES}
+        for row in db.session.execute(stmts["newest"], params):
+            filed.newest.append(_dup_facts(row, row.id))
     keyed = {
         "by_phone": sorted({x.complainant_phone for x in named}),
         "by_order": sorted({x.order_no for x in named if x.order_no}),
@@ -522,20 +599,19 @@ def _filed_candidates(named: Sequence[Complaint]) -> dict[int, _Filed]:
             continue
         params = {
             **window,
-            "ents": sorted(batch),
+            "ents": batch,
             "values": values,
-            "n": DUPLICATE_KEY_CANDIDATES * len(values) + len(named),
+            "n": DUPLICATE_KEY_CANDIDATES * len(values),
         }
         for row in db.session.execute(stmts[attr], params):
-            if row.id not in mine:
-                group = getattr(found.setdefault(row.enterprise_id, _Filed()), attr)
-                group.setdefault(row.key, []).append(_dup_facts(row))
+            group = getattr(found.setdefault(row.enterprise_id, _Filed()), attr)
+            group.setdefault(row.key, []).append(_dup_facts(row, row.id))
     return found
 
 
-def _dup_facts(c: Any) -> duplicates.DupFacts:
+def _dup_facts(c: Any, complaint_id: int) -> duplicates.DupFacts:
     return duplicates.DupFacts(
-        complaint_id=c.id,
+        complaint_id=complaint_id,
         complainant_key=duplicates.complainant_key(c.complainant_phone),
         enterprise_id=c.enterprise_id,
         order_no=c.order_no,
@@ -551,23 +627,31 @@ def _event(
     from_status: str | None,
     to_status: str,
     now: datetime,
-    *,
-    note: str | None = None,
-    reason: str | None = None,
+    **details: str | None,  # note, reason
 ) -> None:
-    db.session.add(
-        ComplaintEvent(
-            complaint_id=c.id,
-            at=now,
-            user_id=actor.user_id,
-            role=str(actor.role),
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            reason=reason,
-        )
-    )
+    values = _event_values(c.id, actor, action, from_status, to_status, now)
+    db.session.add(ComplaintEvent(**{**values, **details}))
+
+
+def _event_values(
+    complaint_id: int,
+    actor: Actor,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "complaint_id": complaint_id,
+        "at": now,
+        "user_id": actor.user_id,
+        "role": str(actor.role),
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": None,
+        "reason": None,
+    }
 
 
 # Reading -------------------------------------------------------------------

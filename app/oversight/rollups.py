@@ -150,7 +150,7 @@ def vector(member: Member, sign: int = 1) -> list[int]:
 
 
 def on_filed(
-    filed: Sequence[Complaint],
+    filed: Sequence[Any],  # the new complaints' attributes (complaints.service.Filed)
     enterprise_regions: Mapping[int, str | None],
     clocks: Mapping[int, Sequence[tuple[str, str, str | None]]],
 ) -> None:

@@ -9,7 +9,7 @@ instants. It is idempotent: the same history and `now` give the same rows, and a
 breach or notice is recorded once however often it runs.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -139,34 +139,43 @@ REFRESH_BATCH = 500
 Clocks = dict[int, list[tuple[str, str, str | None]]]
 
 
-def refresh_many(
-    complaint_ids: Iterable[int], *, now: datetime, filed: bool = False
-) -> Clocks:
+def refresh_many(complaint_ids: Iterable[int], *, now: datetime) -> Clocks:
     """Recompute the deadline rows of many complaints, a few statements per batch.
 
-    `filed` says the complaints were filed in this transaction and nothing else
-    has happened to them: no pauses, no clocks yet, and a history of the one
-    filing step, so none of that is read back. Returns each complaint's clocks
-    as (target, state, outcome).
+    Returns each complaint's clocks as (target, state, outcome).
     """
     ids = sorted(set(complaint_ids))
     calendar = load_calendar()
     clocks: Clocks = {}
     for start in range(0, len(ids), REFRESH_BATCH):
         chunk = ids[start : start + REFRESH_BATCH]
-        for row in _refresh_chunk(chunk, now, calendar, filed):
-            clocks.setdefault(row.complaint_id, []).append(
-                (row.target, row.state, row.outcome)
-            )
+        _collect(clocks, _refresh_chunk(chunk, now, calendar))
     return clocks
 
 
+def start_clocks(filed: Sequence[Any], *, now: datetime) -> Clocks:
+    """Start the clocks of complaints filed in this transaction.
+
+    `filed` holds the new complaints' attributes (id, status, received_at,
+    campaign_id, labels, ...). Nothing has happened to them but the filing: no
+    pauses, no clocks yet, a history of one step, so nothing is read back.
+    """
+    clocks: Clocks = {}
+    _collect(clocks, _evaluate(list(filed), {}, None, {}, now, load_calendar()))
+    return clocks
+
+
+def _collect(clocks: Clocks, rows: Iterable[ComplaintDeadline]) -> None:
+    for row in rows:
+        clocks.setdefault(row.complaint_id, []).append(
+            (row.target, row.state, row.outcome)
+        )
+
+
 def _refresh_chunk(
-    ids: list[int], now: datetime, calendar: WorkCalendar, filed: bool
+    ids: list[int], now: datetime, calendar: WorkCalendar
 ) -> list[ComplaintDeadline]:
     complaints = _complaints(ids)
-    if filed:
-        return _evaluate(complaints, {}, None, {}, now, calendar)
     pauses = _grouped_pauses(ids)
     events = _grouped(
         select(ComplaintEvent)
@@ -178,14 +187,15 @@ def _refresh_chunk(
 
 
 def _evaluate(
-    complaints: list[Complaint],
+    complaints: list[Any],  # Complaint rows, or the values of new ones
     pauses: dict[int, list[Pause]],
     events: dict[int, list[ComplaintEvent]] | None,  # None: just filed
     existing: dict[int, list[ComplaintDeadline]],
     now: datetime,
     calendar: WorkCalendar,
 ) -> list[ComplaintDeadline]:
-    choices = choices_by_key(r.choice_key for rows in existing.values() for r in rows)
+    held = [r.choice_key for rows in existing.values() for r in rows]
+    choices = choices_by_key(held) if held else {}
     new_choices: dict[str, precedence.Choice] = {}
     rules: list[precedence.PolicyRule] | None = None
     unknown: set[int] = set()
@@ -384,7 +394,7 @@ def _settle_breaches(late_rows: list[ComplaintDeadline]) -> None:
 
 
 def _history(
-    complaint: Complaint, events: Iterable[ComplaintEvent] | None
+    complaint: Any, events: Iterable[ComplaintEvent] | None
 ) -> timeline.History:
     if events is None:  # just filed: the filing is its only step
         steps: tuple[timeline.Step, ...] = (

@@ -2,10 +2,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from app.complaints.duplicates import (
     DupFacts,
     DupReason,
+    _text_key,
     complainant_key,
     find_duplicate,
     normalise_order_no,
@@ -188,3 +192,35 @@ def test_order_numbers_compare_without_separators_width_or_case(
     raw: str | None, normal: str
 ) -> None:
     assert normalise_order_no(raw) == normal
+
+
+_CHARS = "退款发货客服不回复赔偿空气炸锅订单假冒伪劣价格欺诈虚假宣传abcAB12３４，。"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=_CHARS, min_size=10, max_size=60),
+    st.lists(st.text(alphabet=_CHARS, min_size=0, max_size=60), max_size=12),
+    st.sampled_from([0.6, 0.75, 0.9]),
+)
+def test_text_rule_finds_the_earliest_pair_at_or_over_the_threshold(
+    text: str, olds: list[str], threshold: float
+) -> None:
+    # Reference: compare every earlier text in full, no shortcut.
+    earlier = [facts(i + 1, days_ago=len(olds) - i, text=t) for i, t in enumerate(olds)]
+    new = facts(None, text=text)
+    key = _text_key(text)
+    expected = next(
+        (
+            old.complaint_id
+            for old in earlier
+            if len(key) >= 10
+            and fuzz.ratio(key, _text_key(old.facts_text)) >= threshold * 100
+        ),
+        None,
+    )
+    hit = find_duplicate(new, earlier, threshold=threshold)
+    assert (hit.original_id if hit else None) == expected
+    if hit is not None:
+        real = fuzz.ratio(key, _text_key(earlier[hit.original_id - 1].facts_text))
+        assert hit.score == round(real / 100, 4)
