@@ -434,18 +434,24 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     if count <= 0:
         return []
     day = now.astimezone(SHANGHAI).date()
-    key = day.strftime("%Y%m%d")
     dialect = db.session.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = upsert(ComplaintCounter).values(day=key, seq=count)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day"], set_={"seq": ComplaintCounter.seq + count}
-    )
-    last = db.session.execute(stmt.returning(ComplaintCounter.seq)).scalar_one()
+    params = {"day": day.strftime("%Y%m%d"), "count": count}
+    last = db.session.execute(_counter_statement(dialect), params).scalar_one()
     return [
         numbering.format_number(prefix, day, seq)
         for seq in range(last - count + 1, last + 1)
     ]
+
+
+@cache
+def _counter_statement(dialect: str) -> Any:
+    # Built once per dialect: composing the upsert costs more than running it.
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = upsert(ComplaintCounter).values(day=bindparam("day"), seq=bindparam("count"))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day"], set_={"seq": ComplaintCounter.seq + bindparam("count")}
+    )
+    return stmt.returning(ComplaintCounter.seq)
 
 
 def _set_categories(complaint_id: int, labels: list[str]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     and_,
     func,
+    insert,
     inspect,
     or_,
     select,
@@ -250,7 +251,11 @@ def _evaluate(
                     unknown.add(deadline.unknown_year)
             stale.extend(mine.values())
         _store_choices(new_choices.values())
-    db.session.add_all(written)
+    fresh = [row for row in written if inspect(row).transient]
+    if fresh:
+        # New clocks go in with one statement: as ORM objects each would cost
+        # a unit-of-work flush (every column is set by _set_choice and _write).
+        db.session.execute(insert(D.__table__), [_column_values(r) for r in fresh])
     for row in stale:
         db.session.delete(row)
     db.session.flush()
@@ -429,6 +434,10 @@ def _grouped_pauses(ids: list[int]) -> dict[int, list[Pause]]:
                 Pause(row.started_at, row.ended_at, PauseReason(row.reason))
             )
     return out
+
+
+def _column_values(row: ComplaintDeadline) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in D.__table__.columns if c.key != "id"}
 
 
 def _set_choice(row: ComplaintDeadline, choice: precedence.Choice) -> None:
