@@ -199,9 +199,7 @@ def grouped(
         keys = _ranked_enterprises(actor, table, where, filters, order_by, limit)
         if not keys:
             return []
-        # "+ 0" keeps the planner on the filters' index: reading these (the
-        # largest) enterprises through their own index would touch every row.
-        where = [*where, (table.c.enterprise_id + 0).in_(keys)]
+        where = [*where, _among(table.c.enterprise_id, keys)]
     source, outer = _source(actor, table, where, filters)
     groups = [_group_column(source, g, region_level) for g in group_by]
     sums = [func.sum(source.c[name]).label(name) for name in COUNTERS]
@@ -220,6 +218,17 @@ def grouped(
         item.update({name: int(row[name] or 0) for name in COUNTERS})
         out.append(item)
     return out
+
+
+def _among(column: Any, keys: list[int]) -> ColumnElement[bool]:
+    if db.session.get_bind().dialect.name == "sqlite":
+        # "+ 0" keeps SQLite's planner on the filters' index: reading these
+        # (the largest) enterprises through their own index would touch every
+        # row. PostgreSQL does the opposite and is right to: its bitmap scan
+        # of the filters' index read ~85,000 rows to keep 1,600 (73 ms against
+        # ~2 ms through the enterprise index at 1,000,000 complaints).
+        return (column + 0).in_(keys)
+    return column.in_(keys)
 
 
 def _ranked_enterprises(
