@@ -4,8 +4,12 @@ Generates complaints (with categories, SLA clocks and rollup members) straight
 into a fresh database in batches, seeded so every run builds the same data: a
 13-day window (2021-04-28..05-10) with a first-day peak and the May Day
 holiday, Zipf-distributed enterprises (a few platforms draw most complaints),
-filers' regions across 31 provinces. Rollup grains are then built by the same
-GROUP BY as `rollups.rebuild_grains`. Each endpoint is timed as a service call
+filers' regions across 31 provinces. Enterprises get realistic names, credit
+codes and aliases (the matching benchmark's generator); complaints get
+complainants, texts composed from the classification benchmark's phrase
+templates, their lifecycle steps as events, enterprises' replies and, for some,
+substantiated violations. Rollup grains are then built by the same GROUP BY as
+`rollups.rebuild_grains`. Each endpoint is timed as a service call
 and through the Flask test client, with varied filters, next to a baseline
 that counts from the complaint tables. Target: p95 <= 150 ms.
 Run: python -m bench.bench_aggregates --complaints 1000000 --enterprises 10000
@@ -40,13 +44,21 @@ from app.accounts import service as accounts
 from app.accounts.access import SYSTEM, Actor
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.complaints.models import Complaint, ComplaintCategory
+from app.complaints import lifecycle
+from app.complaints.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintMessage,
+)
 from app.extensions import api, db
 from app.oversight import models as oversight_models
 from app.oversight import queries, rollups, scorecards
 from app.oversight import routes as oversight_routes
-from app.pledges.models import Campaign, Enterprise, Region
+from app.pledges.models import Campaign, Enterprise, EnterpriseAlias, Region
+from app.rules import service as rules_service
 from app.sla.models import ComplaintDeadline
+from bench import bench_classify, bench_matching
 
 TARGET_P95_MS = 150.0
 SEED = 20210428
@@ -102,15 +114,28 @@ def _reference(
     enterprises: int, rnd: random.Random, cities: list[str]
 ) -> dict[int, str]:
     where = {i: rnd.choice(cities) for i in range(1, enterprises + 1)}
+    # Names, credit codes and aliases as the matching benchmark makes them
+    # (its own seeded generator, so the figures' random stream is unchanged).
+    named = bench_matching.generate(enterprises, seed=SEED)
     db.session.execute(
         insert(Enterprise),
         [
             {
-                "legal_name": f"基准企业{i:05d}有限公司",
+                "legal_name": c.legal_name,
+                "uscc": c.uscc,
+                "uscc_checksum_ok": True if c.uscc else None,
                 "kind": "platform_merchant",
-                "region_code": region,
+                "region_code": where[c.enterprise_id],
             }
-            for i, region in where.items()
+            for c in named
+        ],
+    )
+    db.session.execute(
+        insert(EnterpriseAlias),
+        [
+            {"enterprise_id": c.enterprise_id, "alias": alias}
+            for c in named
+            for alias in c.aliases
         ],
     )
     festival = {
@@ -132,14 +157,8 @@ def _complaints(
     enterprise_regions: dict[int, str],
     cities: list[str],
     rnd: random.Random,
-) -> Iterator[
-    tuple[
-        list[dict[str, Any]],
-        list[dict[str, Any]],
-        list[dict[str, Any]],
-        list[dict[str, Any]],
-    ]
-]:
+    real: "_Realism",
+) -> Iterator[tuple[list[dict[str, Any]], ...]]:
     enterprise_ids = list(enterprise_regions)
     zipf = [1 / rank for rank in range(1, len(enterprise_ids) + 1)]
     cum_ent = list(_cumulative(zipf))
@@ -155,6 +174,9 @@ def _complaints(
         days = rnd.choices(range(DAYS), cum_weights=day_w, k=n)
         sts = rnd.choices(statuses, cum_weights=cum_status, k=n)
         complaints, categories, clocks, members = [], [], [], []
+        events: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        violations: list[dict[str, Any]] = []
         for i in range(n):
             cid = start + i + 1
             local = datetime.combine(
@@ -183,6 +205,12 @@ def _complaints(
                 if "forwarded" in path or status == "forwarded"
                 else None
             )
+            steps = real.history(cid, status, path, received, forwarded, closed_at)
+            events += steps
+            messages += real.responses(cid, steps)
+            violations += real.violations(
+                cid, ents[i], campaign, labels, status, received, closed_at
+            )
             complaints.append(
                 {
                     "id": cid,
@@ -192,18 +220,16 @@ def _complaints(
                     "received_at": received,
                     "version": 1,
                     "on_behalf": True,
-                    "complainant_name": "某某",
-                    "complainant_phone": "13800000000",
-                    "complainant_address": "某地",
+                    **real.complainant(),
                     "enterprise_id": ents[i],
-                    "enterprise_name_given": "企业",
+                    "enterprise_name_given": real.name_given(ents[i]),
                     "match_method": "exact",
                     "match_confidence": 1.0,
                     "match_candidates": [],
                     "needs_matching": False,
                     "region_code": regions[i],
                     "request_type": "refund",
-                    "facts": "基准投诉",
+                    "facts": real.facts(labels),
                     "campaign_id": campaign,
                     "labels": labels,
                     "forwarded_at": forwarded,
@@ -238,7 +264,176 @@ def _complaints(
                     clocks=own,
                 )
             )
-        yield complaints, categories, clocks, members
+        yield complaints, categories, clocks, members, events, messages, violations
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩然"
+STREETS = [
+    "人民路",
+    "建设路",
+    "中山路",
+    "解放路",
+    "文化路",
+    "和平路",
+    "花园路",
+    "金水路",
+]
+# The step that leads to each status, and the reason codes it needs.
+ACTIONS = {
+    "accepted": "accept",
+    "rejected": "reject",
+    "forwarded": "forward",
+    "responded": "respond",
+    "resolved": "resolve",
+    "confirmed": "confirm",
+    "closed": "close",
+    "withdrawn": "withdraw",
+    "mediation_terminated": "terminate_mediation",
+}
+REASONS = {
+    "rejected": [str(r) for r in lifecycle.RejectReason],
+    "mediation_terminated": [str(r) for r in lifecycle.TerminationReason],
+}
+RESPONSES = [
+    "您好，已核实订单情况，同意全额退款，款项将原路退回。",
+    "非常抱歉给您带来不便，已为您补发新品，请注意查收。",
+    "经核查商品确有质量问题，同意退货退款并承担运费。",
+    "已联系仓库加急处理，预计三个工作日内发货，并补偿优惠券。",
+]
+
+
+class _Realism:
+    """What the aggregates do not read but a real festival has: names, phone
+    numbers, texts composed from the classification benchmark's phrase
+    templates (a text with the complaint's labels where one exists), lifecycle
+    steps, enterprises' replies and substantiated violations. It draws from its
+    own seeded stream, so the counted figures are the same with or without it.
+    """
+
+    def __init__(self, seed: int, enterprises: dict[int, list[str]]) -> None:
+        self.rnd = random.Random(seed + 1)
+        self.names = enterprises
+        self.texts: dict[tuple[str, ...], list[str]] = {}
+        self.all_texts = bench_classify.generate(2_000, seed=seed)
+        for text_ in self.all_texts:
+            labels = tuple(sorted(rules_service.classify_text(text_).labels))
+            self.texts.setdefault(labels, []).append(text_)
+
+    def complainant(self) -> dict[str, str]:
+        r = self.rnd
+        return {
+            "complainant_name": r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(GIVEN),
+            "complainant_phone": f"1{r.choice('3456789')}{r.randrange(10**9):09d}",
+            "complainant_address": f"{r.choice(STREETS)}{r.randint(1, 300)}号",
+        }
+
+    def name_given(self, enterprise_id: int) -> str:
+        return self.rnd.choice(self.names[enterprise_id])
+
+    def facts(self, labels: list[str]) -> str:
+        return self.rnd.choice(self.texts.get(tuple(labels)) or self.all_texts)
+
+    def history(
+        self,
+        cid: int,
+        status: str,
+        path: tuple[str, ...],
+        received: datetime,
+        forwarded: datetime | None,
+        closed_at: datetime | None,
+    ) -> list[dict[str, Any]]:
+        steps = [_step(cid, received, "file", None, "submitted", None)]
+        at, before = received, "submitted"
+        for to in [*path, status] if status != "submitted" else []:
+            # Steps fall between the instants the complaint row records: the
+            # forwarding instant and, for a closed complaint, its closing one.
+            if to == "forwarded" and forwarded is not None:
+                at = forwarded
+            elif to == status and closed_at is not None:
+                at = closed_at
+            else:
+                until = forwarded if forwarded and forwarded > at else closed_at
+                if until is not None and until > at:
+                    at += (until - at) * self.rnd.uniform(0.1, 0.5)
+                else:
+                    at += timedelta(hours=self.rnd.uniform(1, 48))
+            reasons = REASONS.get(to)
+            reason = self.rnd.choice(reasons) if reasons else None
+            steps.append(_step(cid, at, ACTIONS[to], before, to, reason))
+            before = to
+        return steps
+
+    def responses(self, cid: int, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "complaint_id": cid,
+                "at": step["at"],
+                "user_id": None,
+                "role": "enterprise",
+                "kind": "message",
+                "body": self.rnd.choice(RESPONSES),
+                "refund_amount": None,
+                "compensation_amount": None,
+                "replacement": None,
+            }
+            for step in steps
+            if step["to_status"] == "responded"
+        ]
+
+    def violations(
+        self,
+        cid: int,
+        enterprise_id: int,
+        campaign_id: int | None,
+        labels: list[str],
+        status: str,
+        received: datetime,
+        closed_at: datetime | None,
+    ) -> list[dict[str, Any]]:
+        # Some labelled complaints that ran their course are substantiated.
+        if not labels or status not in ("closed", "confirmed", "resolved"):
+            return []
+        if self.rnd.random() >= 0.1:
+            return []
+        table: Table = oversight_models.Violation.__table__
+        row: dict[str, Any] = {
+            "complaint_id": cid,
+            "enterprise_id": enterprise_id,
+            "campaign_id": campaign_id,
+            "pledge_id": None,
+            "category": labels[0],
+            "severity": 2,
+            "conduct_date": (received + SH).date(),
+            "legal_basis": [],
+            "status": "active",
+            "note": None,
+            "substantiated_at": (closed_at or received) + timedelta(days=1),
+            "substantiated_by": None,
+            "withdrawn_at": None,
+        }
+        return [_fill(table, row)]
+
+
+def _step(
+    cid: int,
+    at: datetime,
+    action: str,
+    before: str | None,
+    to: str,
+    reason: str | None,
+) -> dict[str, Any]:
+    return {
+        "complaint_id": cid,
+        "at": at,
+        "user_id": None,
+        "role": "system",
+        "action": action,
+        "from_status": before,
+        "to_status": to,
+        "reason": reason,
+        "note": None,
+    }
 
 
 def _clock(
@@ -356,15 +551,28 @@ def generate(complaints: int, enterprises: int, seed: int = SEED) -> dict[str, A
         db.session.execute(text("PRAGMA synchronous=OFF"))
     cities = _regions()
     enterprise_regions = _reference(enterprises, rnd, cities)
+    given: dict[int, list[str]] = {}
+    for ent_id, name in db.session.execute(
+        select(Enterprise.id, Enterprise.legal_name)
+    ):
+        given.setdefault(ent_id, []).append(name)
+    for ent_id, alias in db.session.execute(
+        select(EnterpriseAlias.enterprise_id, EnterpriseAlias.alias)
+    ):
+        given[ent_id].append(alias)
+    real = _Realism(seed, given)
     tables = (
         Complaint,
         ComplaintCategory,
         ComplaintDeadline,
         oversight_models.RollupMember,
+        ComplaintEvent,
+        ComplaintMessage,
+        oversight_models.Violation,
     )
     counts = dict.fromkeys((t.__tablename__ for t in tables), 0)
     done = 0
-    for batch in _complaints(complaints, enterprise_regions, cities, rnd):
+    for batch in _complaints(complaints, enterprise_regions, cities, rnd, real):
         for model, rows in zip(tables, batch, strict=True):
             if rows:
                 _write(model.__table__, rows)
