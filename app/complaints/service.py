@@ -217,7 +217,8 @@ def _insert(
     for filed, complaint_id in zip(batch, ids, strict=True):
         filed.values["id"] = complaint_id
     if idempotency is not None and idempotency[0]:
-        # Claimed first, so a racing retry stops here before doing the work twice.
+        # Claimed next to the complaint row, so a racing retry with the same key
+        # fails here (unique key) before writing anything else.
         db.session.execute(
             insert(IdempotencyKey.__table__),
             {
