@@ -192,6 +192,7 @@ def run(
         b_ok, b_failed, b_elapsed = _load(
             port, "/bare", bodies[50:], plain, seconds, threads
         )
+        bare_rss = _peak_rss_mib(bare.pid)
     finally:
         _stop(bare)
     rate, base = ok / elapsed, b_ok / b_elapsed
@@ -205,6 +206,7 @@ def run(
         "target_per_s": TARGET_PER_S,
         "target_ratio": TARGET_RATIO,
         "worker_peak_rss_mib": rss,
+        "bare_worker_peak_rss_mib": bare_rss,
         "workers": workers,
         "client_threads": threads,
     }
