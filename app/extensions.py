@@ -1,5 +1,7 @@
 """Unbound extension objects; `create_app` binds them."""
 
+from typing import Any
+
 from apispec.ext.marshmallow import MarshmallowPlugin, resolver
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -8,6 +10,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 
 from app.openapi import Api
@@ -18,6 +22,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dialect_name() -> str:
+    """The bound database's dialect: "sqlite" or "postgresql"."""
+    return db.session.get_bind().dialect.name
+
+
+def conflict_insert(target: Any, dialect: str | None = None) -> Any:
+    """An INSERT for `target` that takes ON CONFLICT (both dialects spell it alike)."""
+    name = dialect or dialect_name()
+    return (pg_insert if name == "postgresql" else sqlite_insert)(target)
+
+
 migrate = Migrate()
 
 

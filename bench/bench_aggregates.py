@@ -112,7 +112,9 @@ def _regions() -> list[str]:
 
 def _reference(
     enterprises: int, rnd: random.Random, cities: list[str]
-) -> dict[int, str]:
+) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """Insert the enterprises and the festival; return each enterprise's
+    region and the names a complainant may give it (legal name, aliases)."""
     where = {i: rnd.choice(cities) for i in range(1, enterprises + 1)}
     # Names, credit codes and aliases as the matching benchmark makes them
     # (its own seeded generator, so the figures' random stream is unchanged).
@@ -149,7 +151,7 @@ def _reference(
     }
     db.session.execute(insert(Campaign), [festival])
     _clock_parent()
-    return where
+    return where, {c.enterprise_id: [c.legal_name, *c.aliases] for c in named}
 
 
 def _complaints(
@@ -550,16 +552,7 @@ def generate(complaints: int, enterprises: int, seed: int = SEED) -> dict[str, A
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("PRAGMA synchronous=OFF"))
     cities = _regions()
-    enterprise_regions = _reference(enterprises, rnd, cities)
-    given: dict[int, list[str]] = {}
-    for ent_id, name in db.session.execute(
-        select(Enterprise.id, Enterprise.legal_name)
-    ):
-        given.setdefault(ent_id, []).append(name)
-    for ent_id, alias in db.session.execute(
-        select(EnterpriseAlias.enterprise_id, EnterpriseAlias.alias)
-    ):
-        given[ent_id].append(alias)
+    enterprise_regions, given = _reference(enterprises, rnd, cities)
     real = _Realism(seed, given)
     tables = (
         Complaint,

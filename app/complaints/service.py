@@ -17,8 +17,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,7 +37,7 @@ from app.complaints.models import (
 )
 from app.complaints.scoping import scoped
 from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
-from app.extensions import db
+from app.extensions import conflict_insert, db, dialect_name
 from app.fields import SHANGHAI
 from app.oversight import rollups
 from app.pledges import service as registry
@@ -435,7 +433,7 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     if count <= 0:
         return []
     day = now.astimezone(SHANGHAI).date()
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect_name()
     params = {"day": day.strftime("%Y%m%d"), "count": count}
     last = db.session.execute(_counter_statement(dialect), params).scalar_one()
     return [
@@ -447,8 +445,9 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
 @cache
 def _counter_statement(dialect: str) -> Any:
     # Built once per dialect: composing the upsert costs more than running it.
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = upsert(ComplaintCounter).values(day=bindparam("day"), seq=bindparam("count"))
+    stmt = conflict_insert(ComplaintCounter, dialect).values(
+        day=bindparam("day"), seq=bindparam("count")
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["day"], set_={"seq": ComplaintCounter.seq + bindparam("count")}
     )

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Table, and_, false, func, select, union_al
 from app.accounts.access import Actor, region_prefix
 from app.accounts.roles import Role
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, dialect_name
 from app.oversight import rollups
 from app.oversight.models import ALL, COUNTERS, GRAINS, NO_ID, NO_REGION, NONE
 from app.pledges.models import Campaign, Enterprise, Region
@@ -221,7 +221,7 @@ def grouped(
 
 
 def _among(column: Any, keys: list[int]) -> ColumnElement[bool]:
-    if db.session.get_bind().dialect.name == "sqlite":
+    if dialect_name() == "sqlite":
         # "+ 0" keeps SQLite's planner on the filters' index: reading these
         # (the largest) enterprises through their own index would touch every
         # row. PostgreSQL does the opposite and is right to: its bitmap scan

@@ -11,6 +11,7 @@ the stored member row and applies the difference, so a repeated call is harmless
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -26,12 +27,10 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.complaints import lifecycle
 from app.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
-from app.extensions import db
+from app.extensions import conflict_insert, db, dialect_name
 from app.fields import SHANGHAI
 from app.oversight.models import (
     ALL,
@@ -340,23 +339,18 @@ def apply_deltas(grain: str, by_key: dict[tuple[Any, ...], list[int]]) -> None:
     ]
     if not rows:
         return
-    db.session.execute(_upsert(grain, db.session.get_bind().dialect.name), rows)
+    db.session.execute(_upsert(grain, dialect_name()), rows)
 
 
-_UPSERTS: dict[tuple[str, str], Any] = {}
-
-
+@cache
 def _upsert(grain: str, dialect: str) -> Any:
     # Built once per grain: composing the statement costs more than running it.
-    key = (grain, dialect)
-    if key not in _UPSERTS:
-        table, dims = GRAINS[grain]
-        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-        _UPSERTS[key] = stmt.on_conflict_do_update(
-            index_elements=list(dims),
-            set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
-        )
-    return _UPSERTS[key]
+    table, dims = GRAINS[grain]
+    stmt = conflict_insert(table, dialect)
+    return stmt.on_conflict_do_update(
+        index_elements=list(dims),
+        set_={c: table.c[c] + stmt.excluded[c] for c in COUNTERS},
+    )
 
 
 def _sortable(key: tuple[Any, ...]) -> tuple[str, ...]:
@@ -399,8 +393,7 @@ def _lock_mark(name: str) -> datetime | None:
     found = db.session.execute(lock).scalar_one_or_none()
     if found is not None:
         return found if found > NO_MARK else None
-    dialect = db.session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(RollupState)
+    stmt = conflict_insert(RollupState)
     db.session.execute(
         stmt.values(name=name, at=NO_MARK).on_conflict_do_nothing(
             index_elements=["name"]

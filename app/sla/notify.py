@@ -37,12 +37,10 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.complaints.models import Complaint
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import conflict_insert, db
 from app.pledges.models import Enterprise
 from app.sla import notices, timeline
 from app.sla.models import ComplaintDeadline, OutboxNotice, SlaPolicyChoice
@@ -115,8 +113,7 @@ class Undeliverable(Exception):
 
 def insert_ignoring(model: Any) -> Any:
     """Return an INSERT for `model` that can skip rows clashing with a unique key."""
-    dialect = db.session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+    stmt = conflict_insert(model)
     # Drivers report an INSERT's row count only if asked to keep it.
     return stmt.execution_options(preserve_rowcount=True)
 

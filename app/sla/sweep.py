@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from app.db_types import UTCDateTime
-from app.extensions import db
+from app.extensions import db, dialect_name
 from app.sla import notify
 from app.sla.clock import SlaState
 from app.sla.models import ComplaintDeadline, SlaBreach
@@ -65,7 +65,7 @@ def sweep(now: datetime) -> dict[str, int]:
 
 def record_breaches(where: ColumnElement[bool], now: datetime) -> int:
     """Insert one breach row per matching late clock that has none yet."""
-    dialect = db.session.get_bind().dialect.name
+    dialect = dialect_name()
     now_epoch = int(now.timestamp())
     # Lateness so far for an open clock, final lateness for a completed one.
     until = case(
@@ -130,5 +130,5 @@ def _serialise() -> None:
     # Row-level locks and unique keys already prevent double records; the lock
     # keeps two sweeps from deadlocking on each other's inserts. SQLite needs
     # none: it has a single writer.
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect_name() == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SWEEP_LOCK})
