@@ -5,6 +5,7 @@ in as any ISO 8601 instant; a value without an offset is taken as Shanghai
 local time, because that is what a Chinese user means by "10:00".
 """
 
+import re
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -56,11 +57,12 @@ def Yuan(  # noqa: N802
     return ma.fields.Decimal(places=2, as_string=True, validate=in_range, **kw)
 
 
-_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+# C0 controls but tab, newline and carriage return; and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _no_control_chars(value: str) -> None:
-    if any(ch in _CONTROL for ch in value):
+    if _CONTROL.search(value):
         raise ma.ValidationError("Control characters are not allowed.")
 
 

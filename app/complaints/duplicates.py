@@ -9,13 +9,14 @@ original, so a chain of resubmissions points back to the first filing.
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+import numpy as np
+from rapidfuzz import fuzz
 
 from app.complaints import matching
 
@@ -31,26 +32,6 @@ def _text_key(text: str) -> str:
     # The same recent complaints are compared again and again at intake:
     # normalise each text once (traditional-to-simplified is the costly step).
     return matching.normalise_name(text)
-
-
-class _Fold:
-    """Map every character onto one of 250 byte-sized code points (str.translate)."""
-
-    def __getitem__(self, code: int) -> int:
-        return code % 250 + 1
-
-
-_FOLD = _Fold()
-
-
-@lru_cache(maxsize=16384)
-def _folded(key: str) -> str:
-    # Folding characters together can only lengthen a longest common
-    # subsequence (a common subsequence stays common), so the ratio of two
-    # folded texts is never below their real ratio: a pair under the threshold
-    # folded is under it for real. rapidfuzz compares byte-sized strings about
-    # twice as fast as Chinese text, so most pairs are ruled out cheaply.
-    return key.translate(_FOLD)
 
 
 @dataclass(frozen=True)
@@ -106,56 +87,178 @@ def find_duplicate(
     When one earlier complaint both shares the order and reads the same, the
     shared order is the reason given.
     """
+    rules = _Rules(threshold, window, min_text_chars)
+    return _earliest(new, _text_key(new.facts_text), (), (), list(recent), rules)
+
+
+def find_repeats(
+    batch: Sequence[DupFacts],
+    on_file: Mapping[int, Sequence[DupFacts]],
+    extras: Sequence[Sequence[DupFacts]],
+    *,
+    limit: int,
+    threshold: float = 0.9,
+    window: timedelta = DEFAULT_WINDOW,
+    min_text_chars: int = MIN_TEXT_CHARS,
+) -> dict[int, DuplicateHit]:
+    """Return, by position, what each member of a batch repeats.
+
+    Member `i` is compared with the `limit` newest complaints against its
+    enterprise before it (the batch's earlier members, then `on_file[enterprise]`,
+    newest first) and with `extras[i]`, each as `find_duplicate` would do with
+    them. Members need ids (provisional ones will do) to be originals of later
+    members. The text comparisons of an enterprise's members are done together.
+    """
+    rules = _Rules(threshold, window, min_text_chars)
+    groups: dict[int, list[int]] = {}
+    for pos, new in enumerate(batch):
+        if new.enterprise_id is not None:
+            groups.setdefault(new.enterprise_id, []).append(pos)
+    hits: dict[int, DuplicateHit] = {}
+    for enterprise_id, positions in groups.items():
+        kept = list(on_file.get(enterprise_id, ()))[::-1]
+        seq = kept + [batch[pos] for pos in positions]
+        keys = [_text_key(old.facts_text) for old in seq]
+        similar = _TextBounds(keys, len(kept), rules.cutoff)
+        orders: dict[tuple[str, str], list[int]] = {}
+        for j, old in enumerate(seq):
+            orders.setdefault(_order_key(old), []).append(j)
+        for k, pos in enumerate(positions):
+            i = len(kept) + k
+            lo = max(0, i - limit)
+            order = _order_key(batch[pos])
+            near = (
+                [seq[j] for j in orders.get(order, ()) if lo <= j < i]
+                if all(order)
+                else []
+            )
+            alike = [(seq[j], keys[j]) for j in similar.candidates(k, lo, i)]
+            hit = _earliest(batch[pos], keys[i], near, alike, extras[pos], rules)
+            if hit is not None:
+                hits[pos] = hit
+    return hits
+
+
+@dataclass(frozen=True)
+class _Rules:
+    threshold: float
+    window: timedelta
+    min_text_chars: int
+
+    @property
+    def cutoff(self) -> float:
+        return self.threshold * 100
+
+
+def _earliest(
+    new: DupFacts,
+    key: str,
+    near: Iterable[DupFacts],
+    alike: Iterable[tuple[DupFacts, str]],
+    extras: Sequence[DupFacts],
+    rules: _Rules,
+) -> DuplicateHit | None:
+    """Apply both rules to the candidates; the earliest original wins.
+
+    `near` may share `new`'s order and `alike` (with normalised texts) may read
+    like it; `extras` may do either. Only complaints against the same
+    enterprise filed before `new` count. When one earlier complaint both
+    shares the order and reads the same, the shared order is the reason given.
+    """
     if new.enterprise_id is None:
         return None  # both rules need the same enterprise
-    earlier = sorted(
+
+    def counts(old: DupFacts) -> bool:
+        return old.enterprise_id == new.enterprise_id and _filed_before(old, new)
+
+    order = _order_key(new)
+    same = min(
         (
             old
-            for old in recent
-            if old.enterprise_id == new.enterprise_id and _filed_before(old, new)
+            for old in (*near, *extras)
+            if all(order) and counts(old) and _order_key(old) == order
         ),
         key=_filing_order,
+        default=None,
     )
-    same_order = _first_same_order(new, earlier)
-    text = _text_key(new.facts_text)
-    if len(text) >= min_text_chars:
-        # Only complaints before the first same-order one can come earlier.
-        stop = len(earlier) if same_order is None else same_order
-        pool = [old for old in earlier[:stop] if new.filed_at - old.filed_at <= window]
-        keys = [_text_key(old.facts_text) for old in pool]
-        cutoff = threshold * 100
-        # extract_iter yields matches in the pool's order: the first is the earliest.
-        for _, _bound, i in process.extract_iter(
-            _folded(text),
-            [_folded(key) for key in keys],
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-        ):
-            score = fuzz.ratio(text, keys[i], score_cutoff=cutoff)
+    if len(key) >= rules.min_text_chars:
+        extra_keys = [_text_key(old.facts_text) for old in extras]
+        maybe = _TextBounds.among(key, extra_keys, rules.cutoff)
+        pool = sorted(
+            (
+                (old, old_key)
+                for old, old_key in [
+                    *alike,
+                    *((extras[j], extra_keys[j]) for j in maybe),
+                ]
+                if counts(old)
+                and new.filed_at - old.filed_at <= rules.window
+                # Only complaints before the first same-order one can come earlier.
+                and (same is None or _filing_order(old) < _filing_order(same))
+            ),
+            key=lambda pair: _filing_order(pair[0]),
+        )
+        for old, old_key in pool:
+            score = fuzz.ratio(key, old_key, score_cutoff=rules.cutoff)
             if score:
-                original = pool[i].complaint_id
-                assert original is not None  # _filed_before checked it
+                assert old.complaint_id is not None  # _filed_before checked it
                 return DuplicateHit(
-                    original, DupReason.SIMILAR_TEXT, round(score / 100, 4)
+                    old.complaint_id, DupReason.SIMILAR_TEXT, round(score / 100, 4)
                 )
-    if same_order is not None:
-        original = earlier[same_order].complaint_id
-        assert original is not None
-        return DuplicateHit(original, DupReason.SAME_ORDER, 1.0)
+    if same is not None:
+        assert same.complaint_id is not None
+        return DuplicateHit(same.complaint_id, DupReason.SAME_ORDER, 1.0)
     return None
 
 
-def _first_same_order(new: DupFacts, earlier: list[DupFacts]) -> int | None:
-    order = normalise_order_no(new.order_no)
-    person = new.complainant_key.strip()
-    if not (order and person):
-        return None
-    for i, old in enumerate(earlier):
-        if old.complainant_key.strip() == person and (
-            normalise_order_no(old.order_no) == order
-        ):
-            return i
-    return None
+def _order_key(facts: DupFacts) -> tuple[str, str]:
+    return facts.complainant_key.strip(), normalise_order_no(facts.order_no)
+
+
+# Texts are profiled by their character counts folded into this many buckets.
+_BUCKETS = 1024
+# float32 sums of 1024 terms are off by far less than this share.
+_MARGIN = 1e-3
+
+
+@lru_cache(maxsize=4096)
+def _profile(key: str) -> np.ndarray:
+    codes = np.frombuffer(key.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(codes % _BUCKETS, minlength=_BUCKETS)
+    return np.sqrt(counts).astype(np.float32)
+
+
+class _TextBounds:
+    """Rule out, many pairs at a time, texts too unlike to reach the cutoff.
+
+    fuzz.ratio is 200 * LCS / (len a + len b), and a common subsequence uses
+    each character at most as often as the text with fewer of it has it:
+    LCS <= sum over characters of min(count a, count b). Folding characters
+    into buckets can only raise that sum, and min(x, y) <= sqrt(x * y), so
+    LCS <= profile(a) . profile(b), the dot product of the square roots of the
+    bucket counts. A pair whose bound is under the cutoff cannot reach it; for
+    the rest rapidfuzz decides. The bounds of an enterprise's whole batch are
+    one matrix product, where comparing each pair in full would cost over a
+    millisecond a complaint.
+    """
+
+    def __init__(self, keys: Sequence[str], first: int, cutoff: float) -> None:
+        lengths = np.array([len(k) for k in keys], dtype=np.float32)
+        profiles = np.stack([_profile(k) for k in keys])
+        bounds = profiles[first:] @ profiles.T
+        needed = (lengths[first:, None] + lengths[None, :]) * (cutoff / 200)
+        self._passes = bounds >= needed * (1 - _MARGIN)
+
+    def candidates(self, member: int, lo: int, hi: int) -> list[int]:
+        """Positions lo..hi-1 that the member (counted from `first`) may match."""
+        return (np.flatnonzero(self._passes[member, lo:hi]) + lo).tolist()
+
+    @staticmethod
+    def among(key: str, keys: Sequence[str], cutoff: float) -> list[int]:
+        """Positions in `keys` that `key` may match."""
+        if not keys:
+            return []
+        return _TextBounds([*keys, key], len(keys), cutoff).candidates(0, 0, len(keys))
 
 
 def _filing_order(facts: DupFacts) -> tuple[datetime, int]:

@@ -275,6 +275,7 @@ def import_file(
         )
     imported: list[tuple[int, int, str]] = []
     index = service.matcher()
+    recent = service.RecentFilings()
     valid = [r for r in results if r.data is not None]
     try:
         for start in range(0, len(valid), IMPORT_BATCH):
@@ -285,6 +286,7 @@ def import_file(
                 channel=Channel.IMPORT,
                 now=now,
                 index=index,
+                recent=recent,
             )
             imported += [
                 (r.row, c.id, c.number) for r, c in zip(chunk, filed, strict=True)

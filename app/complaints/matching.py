@@ -65,7 +65,10 @@ class _Form(NamedTuple):
 
 
 def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).strip()
+    # Most text is already in NFKC form; checking is ~100x cheaper than converting.
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    folded = text.strip()
     # The rule engine's converter: it skips text with no traditional character.
     return to_simplified(folded).casefold() if folded else ""
 

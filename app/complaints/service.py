@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -157,16 +157,20 @@ def file_many(
     channel: Channel,
     now: datetime,
     index: matching.MatcherIndex | None = None,
+    recent: "RecentFilings | None" = None,
 ) -> list["Filed"]:
     """File many complaints in the caller's transaction (bulk import).
 
     Each complaint goes through the same steps as one filed alone (matching,
     classification, campaign, number, duplicates, event, audit entry, SLA
     clocks, rollups), but every step runs once per batch, not once per row.
+    Batches filed one after another in one transaction pass the same `recent`.
     """
     for data in items:
         check_business_rules(data, now=now)
-    return _insert(actor, items, channel, now, index, None) if items else []
+    if not items:
+        return []
+    return _insert(actor, items, channel, now, index, None, recent)
 
 
 class Filed:
@@ -196,6 +200,7 @@ def _insert(
     now: datetime,
     index: matching.MatcherIndex | None,
     idempotency: tuple[str | None, str] | None,
+    recent: "RecentFilings | None" = None,
 ) -> list[Filed]:
     index = index or matcher()
     lookups = _Lookups()
@@ -203,17 +208,14 @@ def _insert(
     # Everything that only reads comes before the first write: SQLite takes its
     # write lock at the first write and holds it until commit, so the matching,
     # classification and duplicate search of concurrent filings overlap.
-    repeats = _find_duplicates(batch)
+    recent = recent or RecentFilings()
+    repeats = _find_duplicates(batch, recent)
     numbers = next_numbers(now, len(batch))
     for filed, number in zip(batch, numbers, strict=True):
         filed.values["number"] = number
-    table = Complaint.__table__
-    ids = db.session.scalars(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [filed.values for filed in batch],
-    ).all()
-    for filed, complaint_id in zip(batch, ids, strict=True):
+    for filed, complaint_id in zip(batch, _new_ids(len(batch)), strict=True):
         filed.values["id"] = complaint_id
+    db.session.execute(insert(Complaint.__table__), [f.values for f in batch])
     if idempotency is not None and idempotency[0]:
         # Claimed next to the complaint row, so a racing retry with the same key
         # fails here (unique key) before writing anything else.
@@ -228,6 +230,7 @@ def _insert(
             },
         )
     _store_duplicates(batch, repeats)
+    recent.add(batch)
     categories = [
         {"complaint_id": f.id, "category": label}
         for f in batch
@@ -442,6 +445,34 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     ]
 
 
+def _new_ids(count: int) -> list[int]:
+    """Reserve ids for `count` new complaints, ascending.
+
+    The rows then go in with one executemany: `INSERT ... RETURNING` for many
+    rows runs one statement per row on SQLite (no sentinel keeps the returned
+    ids in parameter order), several times slower.
+    """
+    dialect = dialect_name()
+    if dialect == "sqlite":
+        # Called after the number counter's write: this transaction holds the
+        # database's only write lock until it ends, so no other filing can take
+        # the ids above the current highest before it commits.
+        top = db.session.execute(_id_statements(dialect)).scalar_one()
+        return list(range(top + 1, top + count + 1))
+    ids = db.session.scalars(_id_statements(dialect), {"count": count}).all()
+    return sorted(ids)
+
+
+@cache
+def _id_statements(dialect: str) -> Any:
+    if dialect == "sqlite":
+        return select(func.coalesce(func.max(Complaint.id), 0))
+    sequence = func.pg_get_serial_sequence(Complaint.__tablename__, "id")
+    return select(func.nextval(sequence)).select_from(
+        func.generate_series(1, bindparam("count"))
+    )
+
+
 @cache
 def _counter_statement(dialect: str) -> Any:
     # Built once per dialect: composing the upsert costs more than running it.
@@ -482,7 +513,31 @@ _DUP_COLUMNS = (
 _PENDING = 1 << 62
 
 
-def _find_duplicates(batch: Sequence[Filed]) -> dict[int, duplicates.DuplicateHit]:
+class RecentFilings:
+    """The newest complaints against each enterprise, held between batches.
+
+    One import files its batches in one transaction; what a batch filed is
+    the newest on file for the next, so it is kept rather than read back. An
+    enterprise is read from the database the first time a batch names it.
+    (On SQLite the import holds the only write lock, so nothing else is filed
+    meanwhile; on PostgreSQL a complaint filed by someone else during the
+    import is compared by phone and order number but not by text.)
+    """
+
+    def __init__(self) -> None:
+        self.newest: dict[int, list[duplicates.DupFacts]] = {}  # newest first
+
+    def add(self, batch: Sequence[Filed]) -> None:
+        for f in batch:
+            if f.enterprise_id is not None:
+                mine = self.newest.setdefault(f.enterprise_id, [])
+                mine.insert(0, _dup_facts(f, f.id))
+                del mine[DUPLICATE_TEXT_CANDIDATES:]
+
+
+def _find_duplicates(
+    batch: Sequence[Filed], recent: RecentFilings
+) -> dict[int, duplicates.DuplicateHit]:
     """Return, by position in the batch, the earlier complaint each one repeats.
 
     Candidate sets are bounded, so filing stays fast however big an
@@ -492,28 +547,27 @@ def _find_duplicates(batch: Sequence[Filed]) -> dict[int, duplicates.DuplicateHi
     limited to the batch's enterprises. A hit's `original_id` at or above
     `_PENDING` names an earlier member of the batch.
     """
-    named = [(pos, f) for pos, f in enumerate(batch) if f.enterprise_id is not None]
+    named = [f for f in batch if f.enterprise_id is not None]
     if not named:
         return {}
-    on_file = _filed_candidates([f for _, f in named])
-    earlier: dict[int, list[duplicates.DupFacts]] = {}
-    hits: dict[int, duplicates.DuplicateHit] = {}
-    for pos, f in named:
-        mine = _dup_facts(f, _PENDING + pos)
-        before = earlier.setdefault(f.enterprise_id, [])
-        newest = before[-DUPLICATE_TEXT_CANDIDATES:]
-        kept = on_file.get(f.enterprise_id, _Filed())
-        recent = [
-            *newest,
-            *kept.newest[: DUPLICATE_TEXT_CANDIDATES - len(newest)],
-            *kept.by_phone.get(f.complainant_phone, ())[:DUPLICATE_KEY_CANDIDATES],
-            *kept.by_order.get(f.order_no or "", ())[:DUPLICATE_KEY_CANDIDATES],
-        ]
-        hit = duplicates.find_duplicate(mine, recent, window=DUPLICATE_WINDOW)
-        if hit is not None:
-            hits[pos] = hit
-        before.append(mine)
-    return hits
+    on_file = _filed_candidates(named, recent)
+    nobody = _Filed()
+    extras = []
+    for f in batch:
+        kept = on_file.get(f.enterprise_id, nobody)
+        extras.append(
+            [
+                *kept.by_phone.get(f.complainant_phone, ())[:DUPLICATE_KEY_CANDIDATES],
+                *kept.by_order.get(f.order_no or "", ())[:DUPLICATE_KEY_CANDIDATES],
+            ]
+        )
+    return duplicates.find_repeats(
+        [_dup_facts(f, _PENDING + pos) for pos, f in enumerate(batch)],
+        recent.newest,
+        extras,
+        limit=DUPLICATE_TEXT_CANDIDATES,
+        window=DUPLICATE_WINDOW,
+    )
 
 
 def _store_duplicates(
@@ -544,10 +598,9 @@ def _store_duplicates(
 
 
 class _Filed:
-    """Complaints on file against one enterprise that a batch may repeat."""
+    """Complaints on file against one enterprise sharing a batch's phones or orders."""
 
     def __init__(self) -> None:
-        self.newest: list[duplicates.DupFacts] = []  # newest first
         self.by_phone: dict[str, list[duplicates.DupFacts]] = {}
         self.by_order: dict[str, list[duplicates.DupFacts]] = {}
 
@@ -583,7 +636,10 @@ def _candidate_statements() -> dict[str, Any]:
     }
 
 
-def _filed_candidates(named: Sequence[Filed]) -> dict[int, _Filed]:
+def _filed_candidates(
+    named: Sequence[Filed], recent: RecentFilings
+) -> dict[int, _Filed]:
+    """Read what the batch may repeat; the newest of each enterprise go to `recent`."""
     stmts = _candidate_statements()
     batch = sorted({x.enterprise_id for x in named})
     window = {
@@ -592,10 +648,12 @@ def _filed_candidates(named: Sequence[Filed]) -> dict[int, _Filed]:
     }
     found: dict[int, _Filed] = {}
     for ent in batch:
-        filed = found.setdefault(ent, _Filed())
+        if ent in recent.newest:
+            continue
+        newest = recent.newest.setdefault(ent, [])
         params = {**window, "ent": ent, "n": DUPLICATE_TEXT_CANDIDATES}
         for row in db.session.execute(stmts["newest"], params):
-            filed.newest.append(_dup_facts(row, row.id))
+            newest.append(_dup_facts(row, row.id))
     keyed = {
         "by_phone": sorted({x.complainant_phone for x in named}),
         "by_order": sorted({x.order_no for x in named if x.order_no}),

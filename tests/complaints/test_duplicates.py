@@ -1,5 +1,6 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -10,8 +11,10 @@ from app.complaints.duplicates import (
     DupFacts,
     DupReason,
     _text_key,
+    _TextBounds,
     complainant_key,
     find_duplicate,
+    find_repeats,
     normalise_order_no,
 )
 
@@ -224,3 +227,89 @@ def test_text_rule_finds_the_earliest_pair_at_or_over_the_threshold(
     if hit is not None:
         real = fuzz.ratio(key, _text_key(earlier[hit.original_id - 1].facts_text))
         assert hit.score == round(real / 100, 4)
+
+
+_DUP_TEXTS = st.text(alphabet="退款发货客服", min_size=6, max_size=16)
+
+
+@st.composite
+def _dup_facts(draw: st.DrawFn, complaint_id: int, days_ago: float) -> DupFacts:
+    return DupFacts(
+        complaint_id=complaint_id,
+        complainant_key=draw(st.sampled_from(["138", "139", " 138"])),
+        enterprise_id=draw(st.sampled_from([1, 1, 2, None])),
+        order_no=draw(st.sampled_from([None, "", "A-1", "a1", "B2"])),
+        facts_text=draw(_DUP_TEXTS),
+        filed_at=NOW - timedelta(days=days_ago),
+    )
+
+
+@st.composite
+def _batches(draw: st.DrawFn) -> tuple[Any, ...]:
+    ages = draw(st.lists(st.floats(0, 40), max_size=10))
+    filed = [draw(_dup_facts(i + 1, age)) for i, age in enumerate(sorted(ages))]
+    on_file: dict[int, list[DupFacts]] = {}
+    for old in reversed(filed):  # newest first, as read from the database
+        if old.enterprise_id is not None:
+            on_file.setdefault(old.enterprise_id, []).append(old)
+    size = draw(st.integers(1, 8))
+    batch = [draw(_dup_facts(1000 + pos, 0)) for pos in range(size)]
+    extras = [
+        draw(st.lists(st.sampled_from(filed), max_size=3)) if filed else []
+        for _ in batch
+    ]
+    return (
+        batch,
+        on_file,
+        extras,
+        draw(st.integers(1, 5)),
+        draw(st.sampled_from([0.6, 0.8])),
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(_batches())
+def test_a_batch_finds_what_filing_one_by_one_finds(case: tuple[Any, ...]) -> None:
+    batch, on_file, extras, limit, threshold = case
+    expected = {}
+    before: dict[int, list[DupFacts]] = {}
+    for pos, new in enumerate(batch):
+        if new.enterprise_id is None:
+            continue
+        # One by one: the `limit` newest before it, then its extra candidates.
+        newest = before.setdefault(new.enterprise_id, [])[-limit:]
+        kept = on_file.get(new.enterprise_id, [])[: limit - len(newest)]
+        hit = find_duplicate(
+            new, [*newest, *kept, *extras[pos]], threshold=threshold, min_text_chars=6
+        )
+        if hit is not None:
+            expected[pos] = hit
+        before[new.enterprise_id].append(new)
+    found = find_repeats(
+        batch, on_file, extras, limit=limit, threshold=threshold, min_text_chars=6
+    )
+    assert found == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=_CHARS, min_size=1, max_size=40),
+    st.lists(st.text(alphabet=_CHARS, max_size=40), max_size=6),
+    st.sampled_from([0.5, 0.9, 1.0]),
+)
+def test_the_text_bound_never_rules_out_a_match(
+    key: str, others: list[str], threshold: float
+) -> None:
+    keys = [*others, key, key[1:], key + key[:1]]  # itself: the bound is exact there
+    cutoff = threshold * 100
+    may = set(_TextBounds.among(key, keys, cutoff))
+    for j, other in enumerate(keys):
+        if fuzz.ratio(key, other, score_cutoff=cutoff):
+            assert j in may
+    assert len(keys) - 3 in may
+
+
+def test_the_text_bound_rules_out_unlike_texts_and_takes_any_character() -> None:
+    unlike = ["客服一直不回复要求退款", "物流显示已签收但没有收到", "\ud800孤立代理项"]
+    assert _TextBounds.among(FACTS, unlike, 90) == []
+    assert _TextBounds.among("\ud800孤立代理项", unlike, 90) == [2]
