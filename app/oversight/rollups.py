@@ -302,11 +302,16 @@ def _store(old: Mapping[int, Member], new: Mapping[int, Member]) -> int:
     changed = [i for i in sorted({*old, *new}) if new.get(i) != old.get(i)]
     if not changed:
         return 0
-    deltas: dict[str, dict[tuple[Any, ...], list[int]]] = {g: {} for g in GRAINS}
+    # Members with the same dimensions count in the same grain rows: sum them
+    # first, then spread each sum over its rows (a batch has far fewer sums).
+    sums: dict[tuple[Any, ...], tuple[Member, list[int]]] = {}
     for cid in changed:
         for member, sign in ((old.get(cid), -1), (new.get(cid), 1)):
             if member is not None:
-                _add(deltas, member, sign)
+                _sum_into(sums, member, sign)
+    deltas: dict[str, dict[tuple[Any, ...], list[int]]] = {g: {} for g in GRAINS}
+    for member, values in sums.values():
+        _add(deltas, member, values)
     if old:
         db.session.execute(delete(_M).where(_M.c.complaint_id.in_(changed)))
     fresh = [new[i] for i in changed if i in new]
@@ -317,10 +322,35 @@ def _store(old: Mapping[int, Member], new: Mapping[int, Member]) -> int:
     return len(changed)
 
 
-def _add(
-    deltas: dict[str, dict[tuple[Any, ...], list[int]]], member: Member, sign: int
+_DIMENSIONS = tuple(
+    sorted(
+        {d for _table, dims in GRAINS.values() for d in dims}
+        - {"scope_code", "category"}
+    )
+    + ["region_code", "enterprise_region"]
+)
+
+
+def _sum_into(
+    sums: dict[tuple[Any, ...], tuple[Member, list[int]]], member: Member, sign: int
 ) -> None:
+    """Add the member's counters to the sum of members with its dimensions."""
+    dimensions = (*(member[d] for d in _DIMENSIONS), *member["categories"])
     values = vector(member, sign)
+    if dimensions in sums:
+        total = sums[dimensions][1]
+        for i, v in enumerate(values):
+            total[i] += v
+    else:
+        sums[dimensions] = (member, values)
+
+
+def _add(
+    deltas: dict[str, dict[tuple[Any, ...], list[int]]],
+    member: Member,
+    values: list[int],
+) -> None:
+    """Add counter values to every grain row the member counts in."""
     for name, (_table, dims) in GRAINS.items():
         for key in grain_keys(member, dims):
             total = deltas[name].setdefault(key, [0] * len(COUNTERS))
