@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as app_config
 from app.accounts import auth
+from app.db_types import dumps_json
 from app.errors import register_error_handlers
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import current_language, pick
@@ -64,11 +65,12 @@ def _configure_database(app: Flask) -> None:
         # One setting switches to PostgreSQL; the driver is always psycopg 3.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("json_serializer", dumps_json)
     if url.startswith("sqlite"):
         busy = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": busy / 1000})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")

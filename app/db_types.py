@@ -5,6 +5,7 @@ on SQLite (which has no time zones) as on PostgreSQL (timestamptz). A naive
 value is refused: it is a bug that would silently shift a deadline by 8 hours.
 """
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,3 +39,21 @@ class UTCDateTime(TypeDecorator[datetime]):
 def Money() -> Numeric[Decimal]:  # noqa: N802 - reads like a type in models
     """Yuan with fen precision, as Decimal."""
     return Numeric(14, 2, asdecimal=True)
+
+
+class EncodedJSON(str):
+    """A JSON column value already encoded as text (see `dumps_json`)."""
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def dumps_json(value: Any) -> str:
+    """Encode a JSON column's value; text already encoded goes in as it is.
+
+    The engine's serializer for every JSON column. Characters are stored as
+    themselves, not as \\u escapes (half the bytes for Chinese text).
+    """
+    if isinstance(value, EncodedJSON):
+        return str(value)
+    return _encode(value)

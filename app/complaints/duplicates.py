@@ -7,6 +7,7 @@ same enterprise filed within `window` before it. The earliest match is the
 original, so a chain of resubmissions points back to the first filing.
 """
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,8 +16,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-import numpy as np
-from rapidfuzz import fuzz
+# The matrices multiplied here are small: BLAS worker threads would spend more
+# CPU spinning than they save, beside web workers that use every core already.
+# (Read when numpy loads its BLAS, so it is set before the first numpy import.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from rapidfuzz import fuzz  # noqa: E402
 
 from app.complaints import matching
 

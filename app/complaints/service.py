@@ -36,6 +36,7 @@ from app.complaints.models import (
     LabelOverride,
 )
 from app.complaints.scoping import scoped
+from app.db_types import EncodedJSON
 from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from app.extensions import conflict_insert, db, dialect_name
 from app.fields import SHANGHAI
@@ -361,7 +362,7 @@ def _build(
         "campaign_source": source,
         "labels": list(result.labels),
         "nature": result.nature.code,
-        "classification": result.to_dict(),
+        "classification": EncodedJSON(result.to_json()),
         "pack_versions": dict(result.pack_versions),
         "duplicate_of_id": None,
         "duplicate_reason": None,

@@ -7,9 +7,11 @@ legal provisions in force on the conduct date and the pledge clauses broken.
 Exactly one 中消协 nature is picked alongside.
 """
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from app.rules.packs import LegalBasis
@@ -84,6 +86,20 @@ class CategoryResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self._own(),
+            "legal_basis": [basis_to_dict(b) for b in self.legal_basis],
+        }
+
+    def to_json(self) -> str:
+        """Return `to_dict()` as JSON text; the legal texts are encoded once."""
+        if not (self.hits or self.negations):
+            # Most categories of most complaints: the same text all day long.
+            return _quiet_category_json(self)
+        return _category_json(self)
+
+    def _own(self) -> dict[str, Any]:
+        # Everything but the legal basis, which the pack and the date decide.
+        return {
             "category": self.category,
             "pack_id": self.pack_id,
             "pack_version": self.pack_version,
@@ -95,7 +111,6 @@ class CategoryResult:
             "labelled": self.labelled,
             "hits": [h.to_dict() for h in self.hits],
             "negations": [n.to_dict() for n in self.negations],
-            "legal_basis": [basis_to_dict(b) for b in self.legal_basis],
             "pledge_clauses": list(self.pledge_clauses),
         }
 
@@ -138,15 +153,30 @@ class Classification:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.to_dict_without_categories(),
+            "categories": [c.to_dict() for c in self.categories],
+        }
+
+    def to_dict_without_categories(self) -> dict[str, Any]:
+        return {
             "labels": list(self.labels),
             "nature": self.nature.to_dict(),
             "explanations": [h.to_dict() for h in self.explanations],
-            "categories": [c.to_dict() for c in self.categories],
             "pack_versions": dict(self.pack_versions),
             "conduct_date": self.conduct_date.isoformat()
             if self.conduct_date
             else None,
         }
+
+    def to_json(self) -> str:
+        """Return `to_dict()` as JSON text, several times faster.
+
+        Every complaint stores its classification, and most of that text is
+        the same provisions cited again; those are encoded once per set.
+        """
+        head = self.to_dict_without_categories()
+        categories = ", ".join(c.to_json() for c in self.categories)
+        return f'{_dumps(head)[:-1]}, "categories": [{categories}]}}'
 
 
 def basis_to_dict(basis: LegalBasis) -> dict[str, Any]:
@@ -160,3 +190,19 @@ def basis_to_dict(basis: LegalBasis) -> dict[str, Any]:
         if basis.effective_until
         else None,
     }
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _category_json(category: CategoryResult) -> str:
+    basis = _basis_json(category.legal_basis)
+    return f'{_dumps(category._own())[:-1]}, "legal_basis": {basis}}}'
+
+
+_quiet_category_json = lru_cache(maxsize=256)(_category_json)
+
+
+@lru_cache(maxsize=256)
+def _basis_json(basis: tuple[LegalBasis, ...]) -> str:
+    return _dumps([basis_to_dict(b) for b in basis])

@@ -1,4 +1,6 @@
+import json
 import re
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -462,3 +464,23 @@ def test_reclassify_applies_new_packs_but_keeps_regulator_overrides(
     db.session.expire_all()
     assert "counterfeit" in db.session.get(Complaint, a["id"]).labels
     assert db.session.get(Complaint, b_["id"]).labels == ["false_advertising"]
+
+
+def test_the_stored_classification_is_the_engines_with_characters_as_written(
+    app, client, cast
+) -> None:
+    from sqlalchemy import text
+
+    from app.rules import service as rules
+
+    c = file(client, cast)
+    stored = db.session.execute(
+        text("SELECT classification FROM complaints WHERE id = :i"), {"i": c["id"]}
+    ).scalar_one()
+    raw = stored if isinstance(stored, str) else json.dumps(stored, ensure_ascii=False)
+    expected = rules.classify_text(
+        "\n".join(t for t in (c["facts"], c.get("request_text")) if t),
+        conduct_date=date.fromisoformat(c["purchase_date"]),
+    ).to_dict()
+    assert json.loads(raw) == expected == c["classification"]
+    assert "假冒伪劣" in raw

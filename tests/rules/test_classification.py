@@ -1,5 +1,7 @@
+import json
 from datetime import date
 
+from app.rules import engine, natures, packs
 from app.rules.classification import (
     CategoryResult,
     Classification,
@@ -63,3 +65,42 @@ def test_hit_leaves_out_empty_optional_fields() -> None:
 def test_legal_basis_dates_are_iso_strings() -> None:
     assert basis_to_dict(BASIS)["effective_until"] == "2022-07-31"
     assert basis_to_dict(BASIS)["effective_from"] == "2008-08-01"
+
+
+def test_json_text_reads_back_as_the_dict() -> None:
+    quiet = _result("false_advertising", False)
+    quiet = CategoryResult(**{**_fields(quiet), "hits": (), "score": 0.0})
+    result = Classification(
+        labels=("counterfeit",),
+        categories=(_result("counterfeit", True), quiet, quiet),
+        nature=NatureResult("counterfeit", "假冒", "Counterfeit", 4.5),
+        pack_versions={"counterfeit": 1},
+        conduct_date=None,
+    )
+
+    text = result.to_json()
+
+    assert json.loads(text) == result.to_dict()
+    assert "限定交易" in text  # characters as themselves, not escaped
+
+
+def test_json_text_of_engine_results_reads_back_as_the_dict() -> None:
+    built = engine.build(
+        packs.load_dir(packs.PACKS_DIR), natures.load(natures.NATURES_FILE)
+    )
+    texts = [
+        "买到的名牌包是假货，商家还说是正品。",
+        "页面宣传的功效根本没有，先涨价再打折，价格欺诈。",
+        "老用户打车比新用户贵，大数据杀熟。",
+        "这不是假货，东西没问题，只是物流太慢。",
+        "平台要求商家二选一，不许在别家开店。",
+        "没有任何问题的一段话。",
+    ]
+    for day in (date(2021, 5, 1), date(2023, 1, 1), None):
+        for text in texts:
+            result = built.classify(text, conduct_date=day)
+            assert json.loads(result.to_json()) == result.to_dict()
+
+
+def _fields(category: CategoryResult) -> dict[str, object]:
+    return {name: getattr(category, name) for name in CategoryResult.__slots__}
