@@ -33,8 +33,19 @@ cli = AppGroup("complaints", help="Complaint intake.")
 @click.option(
     "--as", "as_user", default=None, help="E-mail of the filing user (default: system)."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes checking rows beside the one filing them "
+    "(default: one less than the CPUs, at most 4; 0: none).",
+)
 def import_cmd(
-    file: Path, skip_invalid: bool, rejects: Path | None, as_user: str | None
+    file: Path,
+    skip_invalid: bool,
+    rejects: Path | None,
+    as_user: str | None,
+    workers: int | None,
 ) -> None:
     """Import complaints: all rows or none, unless --skip-invalid."""
     actor: Actor = SYSTEM
@@ -50,6 +61,7 @@ def import_cmd(
                 content=content,
                 skip_invalid=skip_invalid,
                 progress=bar,
+                workers=importer.default_workers() if workers is None else workers,
             )
         finally:
             if bar is not None:
@@ -74,10 +86,11 @@ def import_cmd(
 
 
 class _Progress:
-    """A click progress bar opened once the number of valid rows is known."""
+    """A click progress bar over the file's rows, opened at the first report."""
 
     def __init__(self) -> None:
         self._bar: Any = None
+        self._done = 0
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None:
@@ -85,7 +98,8 @@ class _Progress:
                 length=total, label="importing", file=sys.stderr
             )
             self._bar.__enter__()
-        self._bar.update(1)
+        self._bar.update(done - self._done)
+        self._done = done
 
     def close(self) -> None:
         if self._bar is not None:

@@ -9,9 +9,14 @@ a CSV that is not valid UTF-8 is read as GB18030 (a superset of GBK).
 
 import csv
 import io
+import multiprocessing
+import os
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import marshmallow as ma
@@ -80,6 +85,7 @@ class RowResult:
     row: int
     data: dict[str, Any] | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    analysis: Any = None  # service.Analysis of a valid row about to be filed
 
 
 def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
@@ -177,32 +183,51 @@ def validate_rows(
     business_check: Callable[[dict[str, Any]], None],
 ) -> list[RowResult]:
     """Validate every row; return one result per non-empty row."""
-    fields = map_header(header)
-    schema = ComplaintCreateSchema()
-    results: list[RowResult] = []
+    checker = _RowChecker(map_header(header), business_check)
+    checked = (checker.check(number, row) for number, row in numbered(rows))
+    return [result for result in checked if result is not None]
+
+
+def numbered(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """Number the data rows as a spreadsheet does (the header is row 1)."""
     for number, row in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
             raise ImportFileError(
                 f"行数超过上限 {MAX_ROWS}。", f"More than {MAX_ROWS} rows."
             )
-        raw = {f: _cell(v) for f, v in zip(fields, row, strict=False) if f}
+        yield number, row
+
+
+class _RowChecker:
+    """Validate one row at a time; blank rows are skipped."""
+
+    def __init__(
+        self,
+        fields: list[str | None],
+        business_check: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.fields = fields
+        self.business_check = business_check
+        self.schema = ComplaintCreateSchema()
+
+    def check(self, number: int, row: list[Any]) -> RowResult | None:
+        raw = {f: _cell(v) for f, v in zip(self.fields, row, strict=False) if f}
         raw = {k: v for k, v in raw.items() if v not in (None, "")}
         if not raw:
-            continue
+            return None
         if raw.get("request_type") in REQUEST_TYPES_ZH:
             raw["request_type"] = REQUEST_TYPES_ZH[raw["request_type"]]
         result = RowResult(row=number)
         try:
-            result.data = schema.load(raw)
-            business_check(result.data)
+            result.data = self.schema.load(raw)
+            self.business_check(result.data)
         except ma.ValidationError as err:
             result.data = None
             result.errors = {k: _strs(v) for k, v in dict(err.messages).items()}  # type: ignore[arg-type]
         except _FieldProblem as err:
             result.data = None
             result.errors = err.errors
-        results.append(result)
-    return results
+        return result
 
 
 class _FieldProblem(Exception):
@@ -230,7 +255,9 @@ def _strs(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-IMPORT_BATCH = 500  # rows filed per batch inside the file's one transaction
+IMPORT_BATCH = (
+    500  # rows checked, then filed, per batch inside the file's one transaction
+)
 
 
 @dataclass
@@ -240,6 +267,17 @@ class ImportReport:
     total_rows: int
 
 
+def default_workers() -> int:
+    """Processes that check rows beside the one filing them (0: none).
+
+    Workers are forked, so they start at once with the rule engine and the
+    enterprise index already built; where processes cannot fork, none.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return max(0, min((os.cpu_count() or 1) - 1, 4))
+
+
 def import_file(
     actor: Any,
     *,
@@ -247,54 +285,140 @@ def import_file(
     content: bytes,
     skip_invalid: bool,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 0,
 ) -> ImportReport:
-    """Validate a whole file, then file its rows in one transaction."""
+    """Check every row and file the valid ones, all in one transaction.
+
+    Rows are checked (validated, matched, classified) a batch at a time, in
+    `workers` forked processes when asked (the command line does; a web worker
+    does not fork), while this process files the batches already checked. An
+    invalid row stops the filing (unless `skip_invalid`), the remaining rows
+    are still checked so that every error is reported, and nothing is kept.
+    """
     from app.clock import utcnow
     from app.complaints import service
     from app.complaints.enums import Channel
-    from app.errors import DomainError, Invalid
+    from app.errors import Invalid
     from app.extensions import db
+    from app.rules import service as rules
 
     now = utcnow()
-
-    def check(data: dict[str, Any]) -> None:
-        try:
-            service.check_business_rules(data, now=now)
-        except DomainError as err:
-            raise field_problem({k: _strs(v) for k, v in err.errors.items()}) from err
-
     header, rows = read_table(filename, content)
-    results = validate_rows(header, rows, check)
-    rejected = [r for r in results if r.data is None]
-    if rejected and not skip_invalid:
-        raise Invalid(
-            f"文件中有 {len(rejected)} 行无效，未导入任何数据。",
-            f"{len(rejected)} rows are invalid; nothing was imported.",
-            errors={f"row {r.row}": r.errors for r in rejected[:200]},
-            reason="import_invalid_rows",
-        )
-    imported: list[tuple[int, int, str]] = []
-    index = service.matcher()
+    fields = map_header(header)
+    table = list(numbered(rows))
+    batches = [table[i : i + IMPORT_BATCH] for i in range(0, len(table), IMPORT_BATCH)]
+    analyst = _Analyst(fields, now, service.matcher(), rules.get_engine())
     recent = service.RecentFilings()
-    valid = [r for r in results if r.data is not None]
+    imported: list[tuple[int, int, str]] = []
+    rejected: list[RowResult] = []
+    total = done = 0
     try:
-        for start in range(0, len(valid), IMPORT_BATCH):
-            chunk = valid[start : start + IMPORT_BATCH]
-            filed = service.file_many(
-                actor,
-                [r.data for r in chunk if r.data is not None],
-                channel=Channel.IMPORT,
-                now=now,
-                index=index,
-                recent=recent,
+        with _checked(analyst, batches, workers) as checked:
+            for batch, results in zip(batches, checked, strict=True):
+                done += len(batch)
+                total += len(results)
+                rejected += [r for r in results if r.data is None]
+                valid = [r for r in results if r.data is not None]
+                if valid and (skip_invalid or not rejected):
+                    filed = service.file_many(
+                        actor,
+                        [r.data for r in valid if r.data is not None],
+                        channel=Channel.IMPORT,
+                        now=now,
+                        index=analyst.index,
+                        recent=recent,
+                        analyses=[r.analysis for r in valid],
+                    )
+                    imported += [
+                        (r.row, c.id, c.number)
+                        for r, c in zip(valid, filed, strict=True)
+                    ]
+                if progress is not None:
+                    progress(done, len(table))
+        if rejected and not skip_invalid:
+            raise Invalid(
+                f"文件中有 {len(rejected)} 行无效，未导入任何数据。",
+                f"{len(rejected)} rows are invalid; nothing was imported.",
+                errors={f"row {r.row}": r.errors for r in rejected[:200]},
+                reason="import_invalid_rows",
             )
-            imported += [
-                (r.row, c.id, c.number) for r, c in zip(chunk, filed, strict=True)
-            ]
-            if progress is not None:
-                progress(len(imported), len(valid))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return ImportReport(imported=imported, rejected=rejected, total_rows=len(results))
+    return ImportReport(imported=imported, rejected=rejected, total_rows=total)
+
+
+class _Analyst:
+    """Everything a row needs before filing that reads no database."""
+
+    def __init__(
+        self, fields: list[str | None], now: Any, index: Any, engine: Any
+    ) -> None:
+        self.now, self.index, self.engine = now, index, engine
+        self.checker = _RowChecker(fields, self._business_check)
+
+    def _business_check(self, data: dict[str, Any]) -> None:
+        from app.complaints import service
+        from app.errors import DomainError
+
+        try:
+            service.check_business_rules(data, now=self.now)
+        except DomainError as err:
+            raise field_problem({k: _strs(v) for k, v in err.errors.items()}) from err
+
+    def check(self, batch: list[tuple[int, list[Any]]]) -> list[RowResult]:
+        from app.complaints import service
+
+        results = []
+        for number, row in batch:
+            result = self.checker.check(number, row)
+            if result is None:
+                continue
+            if result.data is not None:
+                result.analysis = service.analyse(
+                    result.data, now=self.now, index=self.index, engine=self.engine
+                )
+            results.append(result)
+        return results
+
+
+@contextmanager
+def _checked(
+    analyst: _Analyst, batches: list[list[tuple[int, list[Any]]]], workers: int
+) -> Iterator[Iterator[list[RowResult]]]:
+    """Yield each batch's checked rows, in order, checked here or in workers."""
+    if workers <= 0 or len(batches) < 2:
+        yield (analyst.check(batch) for batch in batches)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_start_worker, initargs=(analyst,)) as pool:
+        yield _in_order(pool, batches, ahead=2 * workers)
+
+
+def _in_order(pool: Any, batches: list[Any], ahead: int) -> Iterator[list[RowResult]]:
+    # A few batches ahead keep the workers busy; more would only hold checked
+    # rows (with their classifications) in memory.
+    todo = iter(batches)
+    pending = deque(
+        pool.apply_async(_check_in_worker, (b,)) for b in islice(todo, ahead)
+    )
+    while pending:
+        results = pending.popleft().get()
+        following = next(todo, None)
+        if following is not None:
+            pending.append(pool.apply_async(_check_in_worker, (following,)))
+        yield results
+
+
+_worker_analyst: _Analyst | None = None
+
+
+def _start_worker(analyst: _Analyst) -> None:
+    global _worker_analyst
+    _worker_analyst = analyst
+
+
+def _check_in_worker(batch: list[tuple[int, list[Any]]]) -> list[RowResult]:
+    assert _worker_analyst is not None, "started by _start_worker"
+    return _worker_analyst.check(batch)

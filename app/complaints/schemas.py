@@ -12,6 +12,7 @@ from marshmallow import validate as v
 from app.complaints import lifecycle, masking
 from app.complaints.enums import MessageKind, RequestType
 from app.fields import Choice, Instant, Text, Yuan
+from app.rules import service as rules
 
 PHONE = v.Regexp(r"^\+?[0-9][0-9\- ]{4,30}$", error="Not a phone number.")
 ID_NUMBER = v.Regexp(
@@ -90,7 +91,10 @@ class ComplaintSchema(ma.Schema):
     campaign_source = ma.fields.String(allow_none=True)
     labels = ma.fields.List(ma.fields.String())
     nature = ma.fields.String(allow_none=True)
-    classification = ma.fields.Dict(allow_none=True)
+    classification = ma.fields.Function(
+        lambda c: rules.expand_classification(c.classification),
+        metadata={"type": "object", "nullable": True},
+    )
     pack_versions = ma.fields.Dict(allow_none=True)
     duplicate_of_id = ma.fields.Integer(allow_none=True)
     duplicate_reason = ma.fields.String(allow_none=True)

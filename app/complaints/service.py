@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -44,6 +45,7 @@ from app.oversight import rollups
 from app.pledges import service as registry
 from app.pledges.models import Campaign, Enterprise
 from app.rules import service as rules
+from app.rules.engine import Engine as RuleEngine
 from app.sla import service as sla
 
 MAX_AMOUNT = Decimal(
@@ -159,19 +161,21 @@ def file_many(
     now: datetime,
     index: matching.MatcherIndex | None = None,
     recent: "RecentFilings | None" = None,
+    analyses: Sequence["Analysis"] | None = None,
 ) -> list["Filed"]:
     """File many complaints in the caller's transaction (bulk import).
 
     Each complaint goes through the same steps as one filed alone (matching,
     classification, campaign, number, duplicates, event, audit entry, SLA
     clocks, rollups), but every step runs once per batch, not once per row.
-    Batches filed one after another in one transaction pass the same `recent`.
+    Batches filed one after another in one transaction pass the same `recent`;
+    `analyses` (by `analyse`, e.g. in other processes) may come with the items.
     """
     for data in items:
         check_business_rules(data, now=now)
     if not items:
         return []
-    return _insert(actor, items, channel, now, index, None, recent)
+    return _insert(actor, items, channel, now, index, None, recent, analyses)
 
 
 class Filed:
@@ -202,10 +206,18 @@ def _insert(
     index: matching.MatcherIndex | None,
     idempotency: tuple[str | None, str] | None,
     recent: "RecentFilings | None" = None,
+    analyses: Sequence["Analysis"] | None = None,
 ) -> list[Filed]:
-    index = index or matcher()
+    if analyses is None:
+        index, engine = index or matcher(), rules.get_engine()
+        analyses = [
+            analyse(data, now=now, index=index, engine=engine) for data in items
+        ]
     lookups = _Lookups()
-    batch = [Filed(_build(actor, data, channel, now, index, lookups)) for data in items]
+    batch = [
+        Filed(_build(actor, data, analysis, channel, now, lookups))
+        for data, analysis in zip(items, analyses, strict=True)
+    ]
     # Everything that only reads comes before the first write: SQLite takes its
     # write lock at the first write and holds it until commit, so the matching,
     # classification and duplicate search of concurrent filings overlap.
@@ -216,6 +228,7 @@ def _insert(
         filed.values["number"] = number
     for filed, complaint_id in zip(batch, _new_ids(len(batch)), strict=True):
         filed.values["id"] = complaint_id
+    rules.store_citations({k: v for a in analyses for k, v in a.citations.items()})
     db.session.execute(insert(Complaint.__table__), [f.values for f in batch])
     if idempotency is not None and idempotency[0]:
         # Claimed next to the complaint row, so a racing retry with the same key
@@ -305,19 +318,55 @@ def check_business_rules(data: Mapping[str, Any], *, now: datetime) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What filing reads from a complaint's own words: its enterprise and labels."""
+
+    match: matching.MatchResult
+    labels: tuple[str, ...]
+    nature: str
+    classification: str  # JSON text as stored (Classification.to_stored)
+    citations: dict[str, str]  # what it cites, by key
+    pack_versions: dict[str, Any]
+
+
+def analyse(
+    data: Mapping[str, Any],
+    *,
+    now: datetime,
+    index: matching.MatcherIndex,
+    engine: RuleEngine,
+) -> Analysis:
+    """Match the enterprise and classify the text: no database, any process.
+
+    The purchase date is the conduct date for the law in force (a future one
+    was refused by `check_business_rules`).
+    """
+    match = index.match(data["enterprise_name"], data.get("enterprise_uscc"))
+    conduct = data.get("purchase_date") or now.astimezone(SHANGHAI).date()
+    result = engine.classify(_classifiable_text(data), conduct)
+    stored, citations = result.to_stored()
+    return Analysis(
+        match=match,
+        labels=tuple(result.labels),
+        nature=result.nature.code,
+        classification=stored,
+        citations=citations,
+        pack_versions=dict(result.pack_versions),
+    )
+
+
 def _build(
     actor: Actor,
     data: Mapping[str, Any],
+    analysis: Analysis,
     channel: Channel,
     now: datetime,
-    index: matching.MatcherIndex,
     lookups: "_Lookups",
 ) -> dict[str, Any]:
     """Return the column values of a new complaint (its number comes later)."""
-    match = index.match(data["enterprise_name"], data.get("enterprise_uscc"))
+    match = analysis.match
     enterprise = lookups.enterprise(match.enterprise_id)
-    conduct = data.get("purchase_date") or now.astimezone(SHANGHAI).date()
-    result = rules.classify_text(_classifiable_text(data), conduct_date=conduct)
     campaign_id, source = lookups.campaign(data, enterprise, now)
     return {
         "number": None,
@@ -360,10 +409,10 @@ def _build(
         "facts": data["facts"],
         "campaign_id": campaign_id,
         "campaign_source": source,
-        "labels": list(result.labels),
-        "nature": result.nature.code,
-        "classification": EncodedJSON(result.to_json()),
-        "pack_versions": dict(result.pack_versions),
+        "labels": list(analysis.labels),
+        "nature": analysis.nature,
+        "classification": EncodedJSON(analysis.classification),
+        "pack_versions": analysis.pack_versions,
         "duplicate_of_id": None,
         "duplicate_reason": None,
         "duplicate_score": None,
@@ -1021,8 +1070,10 @@ def reclassify_all(*, batch: int = 1000, progress: Any = None) -> int:
             conduct = c.purchase_date or c.received_at.astimezone(SHANGHAI).date()
             text = "\n".join(t for t in (c.facts, c.request_text) if t)
             result = rules.classify_text(text, conduct_date=conduct)
+            stored, citations = result.to_stored()
+            rules.store_citations(citations)
             c.classification, c.pack_versions = (
-                result.to_dict(),
+                json.loads(stored),
                 dict(result.pack_versions),
             )
             c.nature = result.nature.code

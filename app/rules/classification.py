@@ -7,6 +7,7 @@ legal provisions in force on the conduct date and the pledge clauses broken.
 Exactly one 中消协 nature is picked alongside.
 """
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,34 +86,43 @@ class CategoryResult:
     pledge_clauses: tuple[int, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            **self._own(),
-            "legal_basis": [basis_to_dict(b) for b in self.legal_basis],
-        }
+        return {**self.cited(), **self.findings()}
 
-    def to_json(self) -> str:
-        """Return `to_dict()` as JSON text; the legal texts are encoded once."""
-        if not (self.hits or self.negations):
-            # Most categories of most complaints: the same text all day long.
-            return _quiet_category_json(self)
-        return _category_json(self)
-
-    def _own(self) -> dict[str, Any]:
-        # Everything but the legal basis, which the pack and the date decide.
+    def findings(self) -> dict[str, Any]:
+        """What the text showed for this category."""
         return {
             "category": self.category,
+            "score": self.score,
+            "labelled": self.labelled,
+            "hits": [h.to_dict() for h in self.hits],
+            "negations": [n.to_dict() for n in self.negations],
+        }
+
+    def cited(self) -> dict[str, Any]:
+        """What the pack says of this category on the conduct date."""
+        return {
             "pack_id": self.pack_id,
             "pack_version": self.pack_version,
             "name_zh": self.name_zh,
             "name_en": self.name_en,
             "severity": self.severity,
-            "score": self.score,
             "threshold": self.threshold,
-            "labelled": self.labelled,
-            "hits": [h.to_dict() for h in self.hits],
-            "negations": [n.to_dict() for n in self.negations],
             "pledge_clauses": list(self.pledge_clauses),
+            "legal_basis": [basis_to_dict(b) for b in self.legal_basis],
         }
+
+    def citation(self) -> tuple[str, str]:
+        """Return `cited()` as JSON text, and its key: a digest of that text."""
+        return _citation(
+            self.pack_id,
+            self.pack_version,
+            self.name_zh,
+            self.name_en,
+            self.severity,
+            self.threshold,
+            self.pledge_clauses,
+            self.legal_basis,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +178,22 @@ class Classification:
             else None,
         }
 
-    def to_json(self) -> str:
-        """Return `to_dict()` as JSON text, several times faster.
+    def to_stored(self) -> tuple[str, dict[str, str]]:
+        """Return the JSON text to store, and the citations it refers to by key.
 
-        Every complaint stores its classification, and most of that text is
-        the same provisions cited again; those are encoded once per set.
+        What a category cites (names, threshold, pledge clauses, the
+        provisions in force on the conduct date) is the same for every
+        complaint under one pack version and reads several kilobytes: it is
+        stored once, keyed by the digest of its text, and each complaint keeps
+        its findings and the key. `expand` puts the two back together.
         """
-        head = self.to_dict_without_categories()
-        categories = ", ".join(c.to_json() for c in self.categories)
-        return f'{_dumps(head)[:-1]}, "categories": [{categories}]}}'
+        categories, citations = [], {}
+        for category in self.categories:
+            key, text = category.citation()
+            citations[key] = text
+            categories.append({**category.findings(), CITED: key})
+        stored = {**self.to_dict_without_categories(), "categories": categories}
+        return _dumps(stored), citations
 
 
 def basis_to_dict(basis: LegalBasis) -> dict[str, Any]:
@@ -192,17 +209,51 @@ def basis_to_dict(basis: LegalBasis) -> dict[str, Any]:
     }
 
 
+CITED = "cited"  # a stored category's key to what it cites
+
+
+def expand(
+    stored: Mapping[str, Any], citations: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Return a stored classification as `Classification.to_dict()` gives it.
+
+    A category whose citation is unknown keeps its key; one stored whole (as
+    classifications were before citations) is returned as it is.
+    """
+    categories = []
+    for category in stored.get("categories") or ():
+        key = category.get(CITED)
+        if key in citations:
+            findings = {k: v for k, v in category.items() if k != CITED}
+            category = {**citations[key], **findings}
+        categories.append(dict(category))
+    return {**stored, "categories": categories}
+
+
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _category_json(category: CategoryResult) -> str:
-    basis = _basis_json(category.legal_basis)
-    return f'{_dumps(category._own())[:-1]}, "legal_basis": {basis}}}'
-
-
-_quiet_category_json = lru_cache(maxsize=256)(_category_json)
-
-
 @lru_cache(maxsize=256)
-def _basis_json(basis: tuple[LegalBasis, ...]) -> str:
-    return _dumps([basis_to_dict(b) for b in basis])
+def _citation(
+    pack_id: str,
+    pack_version: int | str,
+    name_zh: str,
+    name_en: str,
+    severity: int,
+    threshold: float,
+    pledge_clauses: tuple[int, ...],
+    legal_basis: tuple[LegalBasis, ...],
+) -> tuple[str, str]:
+    text = _dumps(
+        {
+            "pack_id": pack_id,
+            "pack_version": pack_version,
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "severity": severity,
+            "threshold": threshold,
+            "pledge_clauses": list(pledge_clauses),
+            "legal_basis": [basis_to_dict(b) for b in legal_basis],
+        }
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32], text

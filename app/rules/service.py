@@ -6,17 +6,23 @@ process and directory, then reused: classifying never touches the disk. A
 complaint's conduct date may not lie in the future (Asia/Shanghai calendar).
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from app import clock
+from app.db_types import EncodedJSON
 from app.errors import DomainError, field_error
+from app.extensions import conflict_insert, db
 from app.fields import SHANGHAI
-from app.rules import engine, natures, packs
+from app.rules import classification, engine, natures, packs
 from app.rules.classification import Classification
+from app.rules.models import ClassificationCitation
 
 
 class RulePackInvalid(DomainError):
@@ -70,3 +76,39 @@ def list_packs() -> tuple[packs.RulePack, ...]:
 def _today() -> date:
     now: datetime = clock.utcnow()
     return now.astimezone(SHANGHAI).date()
+
+
+def store_citations(citations: Mapping[str, str]) -> None:
+    """Write the citations (key → JSON text) that stored classifications refer to.
+
+    Keys already on file are left alone: a key always names the same text.
+    """
+    if not citations:
+        return
+    rows = [{"key": k, "body": EncodedJSON(v)} for k, v in sorted(citations.items())]
+    stmt = conflict_insert(ClassificationCitation)
+    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), rows)
+
+
+# Citations read so far, by key. A key is the digest of its text, so what is
+# held here is right whatever happens to the transaction that read it.
+_cited: dict[str, dict[str, Any]] = {}
+
+
+def expand_classification(stored: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return a complaint's stored classification whole, its citations put back."""
+    if stored is None:
+        return None
+    keys = {
+        c[classification.CITED]
+        for c in stored.get("categories") or ()
+        if classification.CITED in c
+    }
+    missing = sorted(keys - _cited.keys())
+    if missing:
+        table = ClassificationCitation
+        rows = db.session.execute(
+            select(table.key, table.body).where(table.key.in_(missing))
+        )
+        _cited.update((row.key, row.body) for row in rows)
+    return classification.expand(stored, _cited)

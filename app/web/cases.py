@@ -206,7 +206,7 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]
 
 def explained(c: Complaint) -> dict[str, Any]:
     """The labelled categories with the words that triggered them, and marked text."""
-    data = c.classification or {}
+    data = rules.expand_classification(c.classification) or {}
     labelled = [cat for cat in data.get("categories", []) if cat.get("labelled")]
     spans = [tuple(h["span"]) for cat in labelled for h in cat.get("hits", [])]
     offset = len(c.facts) + 1  # the classifier read facts, a newline, the request

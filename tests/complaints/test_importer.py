@@ -12,6 +12,7 @@ from app.accounts.access import SYSTEM
 from app.accounts.models import AuditEntry
 from app.complaints import importer
 from app.complaints.models import Complaint
+from app.errors import Invalid
 from app.extensions import db
 from app.oversight import rollups
 from app.oversight.models import GRAINS
@@ -208,8 +209,12 @@ def _deadlines() -> list[tuple]:
     return sorted(db.session.execute(stmt).all())
 
 
-def test_batched_filing_gives_what_filing_one_by_one_gives(app, monkeypatch) -> None:
-    """Rows are filed in batches: duplicates, clocks, rollups and audit agree."""
+@pytest.mark.parametrize("workers", [0, 2])
+def test_batched_filing_gives_what_filing_one_by_one_gives(
+    app, monkeypatch, workers: int
+) -> None:
+    """Rows are filed in batches (checked here or in worker processes): duplicates,
+    clocks, rollups and audit agree with filing one by one."""
     b.jd()
     monkeypatch.setattr(importer, "IMPORT_BATCH", 3)
     rows = _rows(8)
@@ -219,9 +224,14 @@ def test_batched_filing_gives_what_filing_one_by_one_gives(app, monkeypatch) -> 
     rows[6][1], rows[6][4] = rows[1][1], rows[1][4]  # ... across batches
     rows[7][8] = rows[4][8].replace("高仿", "髙仿")  # near-identical facts
     report = importer.import_file(
-        SYSTEM, filename="d.csv", content=_csv(rows), skip_invalid=False
+        SYSTEM,
+        filename="d.csv",
+        content=_csv(rows),
+        skip_invalid=False,
+        workers=workers,
     )
     ids = [complaint_id for _, complaint_id, _ in report.imported]
+    assert [row for row, _, _ in report.imported] == list(range(2, 10))
     filed = {c.id: c for c in db.session.scalars(select(Complaint))}
     links = {
         ids.index(i): (ids.index(c.duplicate_of_id), c.duplicate_reason)
@@ -248,3 +258,53 @@ def test_batched_filing_gives_what_filing_one_by_one_gives(app, monkeypatch) -> 
         select(AuditEntry.object_id).where(AuditEntry.action == "complaint.file")
     ).all()
     assert sorted(map(int, entries)) == sorted(ids)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_bad_row_in_a_later_batch_keeps_nothing_and_every_error_is_named(
+    app, monkeypatch, workers: int
+) -> None:
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(Invalid) as caught:
+        importer.import_file(
+            SYSTEM,
+            filename="late.csv",
+            content=_csv(_rows(9, bad_rows=(5, 8))),
+            skip_invalid=False,
+            workers=workers,
+        )
+    assert set(caught.value.errors) == {"row 7", "row 10"}
+    assert "complainant_phone" in caught.value.errors["row 7"]
+    assert _count() == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+    assert db.session.scalar(select(func.count()).select_from(ComplaintDeadline)) == 0
+
+
+def test_the_command_checks_rows_in_workers_and_reports_progress(
+    app, tmp_path: Path
+) -> None:
+    b.jd()
+    path = tmp_path / "many.csv"
+    path.write_bytes(_csv(_rows(3 * importer.IMPORT_BATCH + 7)))
+    result = app.test_cli_runner().invoke(
+        args=["complaints", "import", str(path), "--workers", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"imported {3 * importer.IMPORT_BATCH + 7} of" in result.output
+    assert _count() == 3 * importer.IMPORT_BATCH + 7
+
+
+def test_progress_reaches_the_number_of_rows(app, monkeypatch) -> None:
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    seen: list[tuple[int, int]] = []
+    importer.import_file(
+        SYSTEM,
+        filename="p.csv",
+        content=_csv(_rows(5)),
+        skip_invalid=False,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(2, 5), (4, 5), (5, 5)]

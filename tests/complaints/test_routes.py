@@ -466,21 +466,28 @@ def test_reclassify_applies_new_packs_but_keeps_regulator_overrides(
     assert db.session.get(Complaint, b_["id"]).labels == ["false_advertising"]
 
 
-def test_the_stored_classification_is_the_engines_with_characters_as_written(
+def test_the_classification_is_stored_with_its_citations_once_and_read_whole(
     app, client, cast
 ) -> None:
     from sqlalchemy import text
 
     from app.rules import service as rules
 
-    c = file(client, cast)
-    stored = db.session.execute(
-        text("SELECT classification FROM complaints WHERE id = :i"), {"i": c["id"]}
-    ).scalar_one()
-    raw = stored if isinstance(stored, str) else json.dumps(stored, ensure_ascii=False)
+    first, second = file(client, cast), file(client, cast)
     expected = rules.classify_text(
-        "\n".join(t for t in (c["facts"], c.get("request_text")) if t),
-        conduct_date=date.fromisoformat(c["purchase_date"]),
+        "\n".join(t for t in (first["facts"], first.get("request_text")) if t),
+        conduct_date=date.fromisoformat(first["purchase_date"]),
     ).to_dict()
-    assert json.loads(raw) == expected == c["classification"]
-    assert "假冒伪劣" in raw
+    assert first["classification"] == expected == second["classification"]
+    stored = db.session.execute(
+        text("SELECT classification FROM complaints WHERE id = :i"), {"i": first["id"]}
+    ).scalar_one()
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    assert all("legal_basis" not in c for c in stored["categories"])
+    bodies = db.session.execute(text("SELECT body FROM classification_citations"))
+    raw = [
+        b if isinstance(b, str) else json.dumps(b, ensure_ascii=False)
+        for (b,) in bodies
+    ]
+    assert len(raw) == len(expected["categories"])  # the second filing added none
+    assert any("假冒伪劣" in body for body in raw)  # stored as written

@@ -1,3 +1,4 @@
+import hashlib
 import json
 from datetime import date
 
@@ -8,6 +9,7 @@ from app.rules.classification import (
     Hit,
     NatureResult,
     basis_to_dict,
+    expand,
 )
 from app.rules.packs import LegalBasis
 
@@ -67,7 +69,12 @@ def test_legal_basis_dates_are_iso_strings() -> None:
     assert basis_to_dict(BASIS)["effective_from"] == "2008-08-01"
 
 
-def test_json_text_reads_back_as_the_dict() -> None:
+def _restored(result: Classification) -> dict[str, object]:
+    stored, citations = result.to_stored()
+    return expand(json.loads(stored), {k: json.loads(v) for k, v in citations.items()})
+
+
+def test_stored_text_and_citations_give_back_the_dict() -> None:
     quiet = _result("false_advertising", False)
     quiet = CategoryResult(**{**_fields(quiet), "hits": (), "score": 0.0})
     result = Classification(
@@ -78,13 +85,24 @@ def test_json_text_reads_back_as_the_dict() -> None:
         conduct_date=None,
     )
 
-    text = result.to_json()
+    stored, citations = result.to_stored()
 
-    assert json.loads(text) == result.to_dict()
-    assert "限定交易" in text  # characters as themselves, not escaped
+    assert _restored(result) == result.to_dict()
+    assert "legal_basis" not in stored and "限定交易" not in stored
+    assert len(citations) == 2  # one per distinct citation, not per category
+    for key, text in citations.items():
+        assert key == hashlib.sha256(text.encode()).hexdigest()[:32]
+        assert "限定交易" in text  # characters as themselves, not escaped
 
 
-def test_json_text_of_engine_results_reads_back_as_the_dict() -> None:
+def test_expand_keeps_whole_and_unknown_categories_as_they_are() -> None:
+    whole = _result("counterfeit", True).to_dict()
+    unknown = {"category": "x", "score": 0.0, "cited": "0" * 32}
+    stored = {"labels": [], "categories": [whole, unknown]}
+    assert expand(stored, {}) == stored
+
+
+def test_engine_results_stored_and_expanded_read_as_the_dict() -> None:
     built = engine.build(
         packs.load_dir(packs.PACKS_DIR), natures.load(natures.NATURES_FILE)
     )
@@ -96,10 +114,14 @@ def test_json_text_of_engine_results_reads_back_as_the_dict() -> None:
         "平台要求商家二选一，不许在别家开店。",
         "没有任何问题的一段话。",
     ]
+    keys = set()
     for day in (date(2021, 5, 1), date(2023, 1, 1), None):
         for text in texts:
             result = built.classify(text, conduct_date=day)
-            assert json.loads(result.to_json()) == result.to_dict()
+            assert _restored(result) == result.to_dict()
+            keys |= set(result.to_stored()[1])
+    # The law changed between the dates (反垄断法 2022): citations differ by date.
+    assert len(keys) > len(built.packs)
 
 
 def _fields(category: CategoryResult) -> dict[str, object]:
