@@ -126,18 +126,12 @@ def find_repeats(
         seq = kept + [batch[pos] for pos in positions]
         keys = [_text_key(old.facts_text) for old in seq]
         similar = _TextBounds(keys, len(kept), rules.cutoff)
-        orders: dict[tuple[str, str], list[int]] = {}
-        for j, old in enumerate(seq):
-            orders.setdefault(_order_key(old), []).append(j)
+        wanted = [_order_key(batch[pos]) for pos in positions]
+        orders = _positions_by_order(seq, {o for o in wanted if all(o)})
         for k, pos in enumerate(positions):
             i = len(kept) + k
             lo = max(0, i - limit)
-            order = _order_key(batch[pos])
-            near = (
-                [seq[j] for j in orders.get(order, ()) if lo <= j < i]
-                if all(order)
-                else []
-            )
+            near = [seq[j] for j in orders.get(wanted[k], ()) if lo <= j < i]
             alike = [(seq[j], keys[j]) for j in similar.candidates(k, lo, i)]
             hit = _earliest(batch[pos], keys[i], near, alike, extras[pos], rules)
             if hit is not None:
@@ -219,6 +213,20 @@ def _earliest(
 
 def _order_key(facts: DupFacts) -> tuple[str, str]:
     return facts.complainant_key.strip(), normalise_order_no(facts.order_no)
+
+
+def _positions_by_order(
+    seq: Sequence[DupFacts], wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], list[int]]:
+    """Where in `seq` each wanted (person, order) pair occurs."""
+    people = {person for person, _ in wanted}
+    found: dict[tuple[str, str], list[int]] = {}
+    for j, old in enumerate(seq):
+        if old.complainant_key.strip() in people:  # orders are normalised only then
+            key = _order_key(old)
+            if key in wanted:
+                found.setdefault(key, []).append(j)
+    return found
 
 
 # Texts are profiled by their character counts folded into this many buckets.

@@ -308,7 +308,7 @@ def import_file(
     table = list(numbered(rows))
     batches = [table[i : i + IMPORT_BATCH] for i in range(0, len(table), IMPORT_BATCH)]
     analyst = _Analyst(fields, now, service.matcher(), rules.get_engine())
-    recent = service.RecentFilings()
+    run = service.FilingRun()
     imported: list[tuple[int, int, str]] = []
     rejected: list[RowResult] = []
     total = done = 0
@@ -326,7 +326,7 @@ def import_file(
                         channel=Channel.IMPORT,
                         now=now,
                         index=analyst.index,
-                        recent=recent,
+                        run=run,
                         analyses=[r.analysis for r in valid],
                     )
                     imported += [
