@@ -51,7 +51,7 @@ from app.complaints.models import (
     ComplaintEvent,
     ComplaintMessage,
 )
-from app.extensions import api, db
+from app.extensions import api, db, insert_rows
 from app.oversight import models as oversight_models
 from app.oversight import queries, rollups, scorecards
 from app.oversight import routes as oversight_routes
@@ -499,45 +499,6 @@ def _clock_parent() -> None:
 _CLOCK_TEMPLATE: dict[str, Any] = {}
 
 
-def _instant(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _converter(sample: Any) -> Callable[[Any], Any] | None:
-    # SQLite's storage forms: naive UTC text for instants, JSON text, 0/1.
-    if isinstance(sample, datetime):
-        return _instant
-    if isinstance(sample, date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(sample, dict | list):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
-    if isinstance(sample, bool):
-        return lambda v: None if v is None else int(v)
-    return None
-
-
-def _write(table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert one batch: raw executemany on SQLite, Core executemany elsewhere."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), rows)
-        return
-    cols = list(rows[0])
-    samples = {c: next((r[c] for r in rows if r[c] is not None), None) for c in cols}
-    convert = [_converter(samples[c]) for c in cols]
-    plan = list(zip(cols, convert, strict=True))
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(cols)}) "
-        f"VALUES ({', '.join('?' for _ in cols)})"
-    )
-    values = [tuple(f(r[c]) if f else r[c] for c, f in plan) for r in rows]
-    cursor = connection.connection.cursor()
-    cursor.executemany(sql, values)
-    cursor.close()
-
-
 def _cumulative(weights: list[float]) -> Iterator[float]:
     total = 0.0
     for w in weights:
@@ -568,7 +529,7 @@ def generate(complaints: int, enterprises: int, seed: int = SEED) -> dict[str, A
     for batch in _complaints(complaints, enterprise_regions, cities, rnd, real):
         for model, rows in zip(tables, batch, strict=True):
             if rows:
-                _write(model.__table__, rows)
+                insert_rows(model.__table__, rows)
                 counts[model.__tablename__] += len(rows)
         db.session.commit()
         done += len(batch[0])

@@ -14,13 +14,13 @@ from enum import Enum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from app.accounts import chain
 from app.accounts.access import Actor
 from app.accounts.models import AuditEntry, AuditHead
 from app.clock import utcnow
-from app.extensions import db
+from app.extensions import db, insert_rows
 
 
 def _plain(value: Any) -> Any:
@@ -114,7 +114,7 @@ def record_many(
         entries.append(vars(entry))
     if not entries:
         return
-    db.session.execute(insert(AuditEntry.__table__), entries)
+    insert_rows(AuditEntry.__table__, entries)
     db.session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev),
         execution_options={"synchronize_session": False},

@@ -39,7 +39,7 @@ from app.complaints.models import (
 from app.complaints.scoping import scoped
 from app.db_types import EncodedJSON
 from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
-from app.extensions import conflict_insert, db, dialect_name
+from app.extensions import conflict_insert, db, dialect_name, insert_rows
 from app.fields import SHANGHAI
 from app.oversight import rollups
 from app.pledges import service as registry
@@ -231,7 +231,7 @@ def _insert(
     for filed, complaint_id in zip(batch, _new_ids(len(batch)), strict=True):
         filed.values["id"] = complaint_id
     rules.store_citations({k: v for a in analyses for k, v in a.citations.items()})
-    db.session.execute(insert(Complaint.__table__), [f.values for f in batch])
+    insert_rows(Complaint.__table__, [f.values for f in batch])
     if idempotency is not None and idempotency[0]:
         # Claimed next to the complaint row, so a racing retry with the same key
         # fails here (unique key) before writing anything else.
@@ -253,9 +253,9 @@ def _insert(
         for label in dict.fromkeys(f.labels)
     ]
     if categories:
-        db.session.execute(insert(ComplaintCategory.__table__), categories)
-    db.session.execute(
-        insert(ComplaintEvent.__table__),
+        insert_rows(ComplaintCategory.__table__, categories)
+    insert_rows(
+        ComplaintEvent.__table__,
         [_event_values(f.id, actor, "file", None, f.status, now) for f in batch],
     )
     audit.record_many(

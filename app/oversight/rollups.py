@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from app.complaints import lifecycle
 from app.complaints.models import Complaint, ComplaintCategory, ComplaintEvent
-from app.extensions import conflict_insert, db, dialect_name
+from app.extensions import conflict_insert, db, dialect_name, insert_rows
 from app.fields import SHANGHAI
 from app.oversight.models import (
     ALL,
@@ -316,7 +316,7 @@ def _store(old: Mapping[int, Member], new: Mapping[int, Member]) -> int:
         db.session.execute(delete(_M).where(_M.c.complaint_id.in_(changed)))
     fresh = [new[i] for i in changed if i in new]
     if fresh:
-        db.session.execute(insert(_M), fresh)
+        insert_rows(_M, fresh)
     for name, by_key in deltas.items():
         apply_deltas(name, by_key)
     return len(changed)

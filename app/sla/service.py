@@ -18,7 +18,6 @@ from sqlalchemy import (
     Select,
     and_,
     func,
-    insert,
     inspect,
     or_,
     select,
@@ -29,7 +28,7 @@ from sqlalchemy.orm.util import identity_key
 from app.clock import utcnow
 from app.complaints.models import Complaint, ComplaintEvent
 from app.errors import field_error
-from app.extensions import db
+from app.extensions import db, insert_rows
 from app.sla import clock, notify, precedence, sweep, timeline
 from app.sla.calendar import (
     ONE_DAY,
@@ -260,7 +259,7 @@ def _evaluate(
     if fresh:
         # New clocks go in with one statement (every column is set by
         # _set_choice and _write).
-        db.session.execute(insert(D.__table__), [_column_values(r) for r in fresh])
+        insert_rows(D.__table__, [_column_values(r) for r in fresh])
     for row in stale:
         db.session.delete(row)
     db.session.flush()
