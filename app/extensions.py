@@ -58,15 +58,19 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(
+    table: Table, rows: Sequence[Mapping[str, Any]], statement: Any = None
+) -> None:
     """INSERT many rows into `table` in the session's transaction.
 
-    On SQLite the rows go straight to the driver's executemany, each value
-    converted by its column type's own bind conversion (once per distinct
-    value of a column: a batch shares its instants). For the wide rows filing
-    writes, SQLAlchemy's per-row parameter handling costs more than SQLite's
-    insert. Elsewhere it is Core's executemany. Every row has the keys of the
-    first; a column left out takes the database's default.
+    `statement` is an INSERT of `table` to run instead of the plain one (one
+    with ON CONFLICT, say). On SQLite the rows go straight to the driver's
+    executemany, each value converted by its column type's own bind
+    conversion (once per distinct value of a column: a batch shares its
+    instants): for the wide rows filing writes, SQLAlchemy's per-row
+    parameter handling costs more than SQLite's insert. Elsewhere it is Core's
+    executemany. Every row has the keys of the first; a column left out takes
+    the database's default.
 
     Raises:
         ValueError: a column with a Python-side default is left out (on any
@@ -76,15 +80,16 @@ def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
         return
     db.session.flush()  # ORM changes pending in the session go first
     connection = db.session.connection()
-    names = tuple(rows[0])
-    sql, converters = _insert_plan(table, names, connection.dialect)
+    statement = insert(table) if statement is None else statement
+    sql, names = _insert_plan(table, tuple(rows[0]), statement, connection.dialect)
     if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), list(rows))
+        connection.execute(statement, list(rows))
         return
     columns = [[row[name] for row in rows] for name in names]
-    for i, convert in enumerate(converters):
+    for i, name in enumerate(names):
+        convert = _bind_conversion(table.c[name].type, connection.dialect)
         if convert is not None:
-            columns[i] = _converted(columns[i], convert, table.c[names[i]].type)
+            columns[i] = _converted(columns[i], convert, table.c[name].type)
     driver = connection.connection.driver_connection
     assert driver is not None  # an open connection of the session
     cursor = driver.cursor()
@@ -108,15 +113,16 @@ def _converted(values: list[Any], convert: Any, type_: Any) -> list[Any]:
 
 @cache
 def _insert_plan(
-    table: Table, names: tuple[str, ...], dialect: Dialect
-) -> tuple[str, list[Any]]:
+    table: Table, names: tuple[str, ...], statement: Any, dialect: Dialect
+) -> tuple[str, tuple[str, ...]]:
+    """Return the statement's SQL and the row keys of its parameters, in order."""
     left_out = [c.name for c in table.columns if c.name not in names and c.default]
     if left_out:
         raise ValueError(f"{table.name}: no value for {', '.join(left_out)}")
-    quoted = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
-    marks = ", ".join("?" for _ in names)
-    sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})"
-    converters = [
-        table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
-    ]
-    return sql, converters
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
+@cache
+def _bind_conversion(type_: Any, dialect: Dialect) -> Any:
+    return type_.dialect_impl(dialect).bind_processor(dialect)

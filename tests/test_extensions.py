@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select, text
 
-from app.complaints.models import Complaint
+from app.complaints.models import Complaint, ComplaintCounter
 from app.db_types import EncodedJSON
-from app.extensions import db, insert_rows
+from app.extensions import conflict_insert, db, insert_rows
 from app.sla.models import ComplaintDeadline
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -72,3 +72,15 @@ def test_a_column_with_a_python_default_cannot_be_left_out(app) -> None:
     row = {"complaint_id": 1, "target": "accept"}  # no updated_at, pause_count ...
     with pytest.raises(ValueError, match="updated_at"):
         insert_rows(ComplaintDeadline.__table__, [row])
+
+
+def test_rows_go_through_the_statement_given(app) -> None:
+    stmt = conflict_insert(ComplaintCounter)
+    adding = stmt.on_conflict_do_update(
+        index_elements=["day"], set_={"seq": ComplaintCounter.seq + stmt.excluded.seq}
+    )
+    table = ComplaintCounter.__table__
+    insert_rows(table, [{"day": "20210501", "seq": 2}, {"day": "20210502", "seq": 1}])
+    insert_rows(table, [{"day": "20210501", "seq": 3}], adding)
+    counts = db.session.execute(select(table.c.day, table.c.seq).order_by("day")).all()
+    assert [tuple(r) for r in counts] == [("20210501", 5), ("20210502", 1)]

@@ -369,7 +369,7 @@ def apply_deltas(grain: str, by_key: dict[tuple[Any, ...], list[int]]) -> None:
     ]
     if not rows:
         return
-    db.session.execute(_upsert(grain, dialect_name()), rows)
+    insert_rows(table, rows, _upsert(grain, dialect_name()))
 
 
 @cache
