@@ -80,7 +80,7 @@ def insert_rows(
         return
     db.session.flush()  # ORM changes pending in the session go first
     connection = db.session.connection()
-    statement = insert(table) if statement is None else statement
+    statement = _plain_insert(table) if statement is None else statement
     sql, names = _insert_plan(table, tuple(rows[0]), statement, connection.dialect)
     if connection.dialect.name != "sqlite":
         connection.execute(statement, list(rows))
@@ -109,6 +109,12 @@ def _converted(values: list[Any], convert: Any, type_: Any) -> list[Any]:
             done[v] = convert(v)
         out.append(done[v])
     return out
+
+
+@cache
+def _plain_insert(table: Table) -> Any:
+    # One object per table, so the plan below is compiled once.
+    return insert(table)
 
 
 @cache

@@ -11,6 +11,7 @@ breach or notice is recorded once however often it runs.
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -28,7 +29,7 @@ from sqlalchemy.orm.util import identity_key
 from app.clock import utcnow
 from app.complaints.models import Complaint, ComplaintEvent
 from app.errors import field_error
-from app.extensions import db, insert_rows
+from app.extensions import conflict_insert, db, dialect_name, insert_rows
 from app.sla import clock, notify, precedence, sweep, timeline
 from app.sla.calendar import (
     ONE_DAY,
@@ -478,8 +479,14 @@ def _store_choices(choices: Iterable[precedence.Choice]) -> None:
         for choice in choices
     ]
     if stored:
-        stmt = notify.insert_ignoring(SlaPolicyChoice)
-        db.session.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), stored)
+        insert_rows(SlaPolicyChoice.__table__, stored, _choice_insert(dialect_name()))
+
+
+@cache
+def _choice_insert(dialect: str) -> Any:
+    # Built once per dialect: composing the statement costs more than running it.
+    stmt = conflict_insert(SlaPolicyChoice.__table__, dialect)
+    return stmt.on_conflict_do_nothing(index_elements=["key"])
 
 
 def _write(
