@@ -72,8 +72,8 @@ def _rows(name: str, r: dict[str, Any]) -> list[tuple[str, str, str, str, str, s
         base = r["baseline_validate_rows_per_s"]
         rows = [
             (
-                f"import ({r['rows']:,} CSV rows, {r.get('workers', 0)} checking "
-                "worker(s) beside the filing process)",
+                f"import ({r['rows']:,} CSV rows, {_workers(r.get('workers', 0))} "
+                "checking rows beside the filing process)",
                 f"{r['rows_per_s']:,.0f} rows/s",
                 f"read+validate only {base:,.0f} rows/s",
                 f"{r['ratio']:.2f}",
@@ -269,6 +269,10 @@ def _previous(path: Path) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def _workers(n: int) -> str:
+    return "1 worker" if n == 1 else f"{n} workers"
 
 
 def _write(path: Path, table: list[str], results: dict[str, Any], args: Any) -> None:
