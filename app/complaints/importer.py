@@ -255,9 +255,8 @@ def _strs(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-IMPORT_BATCH = (
-    500  # rows checked, then filed, per batch inside the file's one transaction
-)
+# Rows checked, then filed, per batch inside the file's one transaction.
+IMPORT_BATCH = 500
 
 
 @dataclass
@@ -291,9 +290,10 @@ def import_file(
 
     Rows are checked (validated, matched, classified) a batch at a time, in
     `workers` forked processes when asked (the command line does; a web worker
-    does not fork), while this process files the batches already checked. An
-    invalid row stops the filing (unless `skip_invalid`), the remaining rows
-    are still checked so that every error is reported, and nothing is kept.
+    does not fork), while this process files the batches already checked.
+    Unless `skip_invalid`, an invalid row stops the filing, the remaining rows
+    are still checked so that every error is reported, and what was filed is
+    rolled back: the file goes in whole or not at all.
     """
     from app.clock import utcnow
     from app.complaints import service
