@@ -111,6 +111,18 @@ def _converted(values: list[Any], convert: Any, type_: Any) -> list[Any]:
     return out
 
 
+def skipping_insert(table: Table, *keys: str) -> Any:
+    """An INSERT into `table` that skips rows whose `keys` are already on file."""
+    return _skipping_insert(table, keys, dialect_name())
+
+
+@cache
+def _skipping_insert(table: Table, keys: tuple[str, ...], dialect: str) -> Any:
+    # Built once per table and dialect: composing it costs more than running it.
+    stmt = conflict_insert(table, dialect)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
+
+
 @cache
 def _plain_insert(table: Table) -> Any:
     # One object per table, so the plan below is compiled once.

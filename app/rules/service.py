@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app import clock
 from app.db_types import EncodedJSON
 from app.errors import DomainError, field_error
-from app.extensions import conflict_insert, db, dialect_name, insert_rows
+from app.extensions import db, insert_rows, skipping_insert
 from app.fields import SHANGHAI
 from app.rules import classification, engine, natures, packs
 from app.rules.classification import Classification
@@ -87,14 +87,7 @@ def store_citations(citations: Mapping[str, str]) -> None:
         return
     rows = [{"key": k, "body": EncodedJSON(v)} for k, v in sorted(citations.items())]
     table = ClassificationCitation.__table__
-    insert_rows(table, rows, _citation_insert(dialect_name()))
-
-
-@lru_cache(maxsize=2)
-def _citation_insert(dialect: str) -> Any:
-    # Built once per dialect: composing the statement costs more than running it.
-    stmt = conflict_insert(ClassificationCitation.__table__, dialect)
-    return stmt.on_conflict_do_nothing(index_elements=["key"])
+    insert_rows(table, rows, skipping_insert(table, "key"))
 
 
 # Citations read so far, by key. A key is the digest of its text, so what is

@@ -11,7 +11,6 @@ breach or notice is recorded once however often it runs.
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -29,7 +28,7 @@ from sqlalchemy.orm.util import identity_key
 from app.clock import utcnow
 from app.complaints.models import Complaint, ComplaintEvent
 from app.errors import field_error
-from app.extensions import conflict_insert, db, dialect_name, insert_rows
+from app.extensions import db, insert_rows, skipping_insert
 from app.sla import clock, notify, precedence, sweep, timeline
 from app.sla.calendar import (
     ONE_DAY,
@@ -479,14 +478,8 @@ def _store_choices(choices: Iterable[precedence.Choice]) -> None:
         for choice in choices
     ]
     if stored:
-        insert_rows(SlaPolicyChoice.__table__, stored, _choice_insert(dialect_name()))
-
-
-@cache
-def _choice_insert(dialect: str) -> Any:
-    # Built once per dialect: composing the statement costs more than running it.
-    stmt = conflict_insert(SlaPolicyChoice.__table__, dialect)
-    return stmt.on_conflict_do_nothing(index_elements=["key"])
+        table = SlaPolicyChoice.__table__
+        insert_rows(table, stored, skipping_insert(table, "key"))
 
 
 def _write(
