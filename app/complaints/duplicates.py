@@ -34,7 +34,8 @@ _ORDER_NOISE = re.compile(r"[\s\-_#:/.·]+")
 
 
 @lru_cache(maxsize=16384)
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """Return the facts text as compared: normalised like an enterprise name."""
     # The same recent complaints are compared again and again at intake:
     # normalise each text once (traditional-to-simplified is the costly step).
     return matching.normalise_name(text)
@@ -48,6 +49,13 @@ class DupFacts:
     order_no: str | None
     facts_text: str
     filed_at: datetime  # aware
+    # text_key(facts_text) when the caller has it already (worked out beside
+    # the classification, in another process for an import).
+    facts_key: str | None = None
+
+
+def _key(facts: DupFacts) -> str:
+    return text_key(facts.facts_text) if facts.facts_key is None else facts.facts_key
 
 
 class DupReason(StrEnum):
@@ -94,7 +102,7 @@ def find_duplicate(
     shared order is the reason given.
     """
     rules = _Rules(threshold, window, min_text_chars)
-    return _earliest(new, _text_key(new.facts_text), (), (), list(recent), rules)
+    return _earliest(new, _key(new), (), (), list(recent), rules)
 
 
 def find_repeats(
@@ -124,7 +132,7 @@ def find_repeats(
     for enterprise_id, positions in groups.items():
         kept = list(on_file.get(enterprise_id, ()))[::-1]
         seq = kept + [batch[pos] for pos in positions]
-        keys = [_text_key(old.facts_text) for old in seq]
+        keys = [_key(old) for old in seq]
         similar = _TextBounds(keys, len(kept), rules.cutoff)
         wanted = [_order_key(batch[pos]) for pos in positions]
         orders = _positions_by_order(seq, {o for o in wanted if all(o)})
@@ -182,7 +190,7 @@ def _earliest(
         default=None,
     )
     if len(key) >= rules.min_text_chars:
-        extra_keys = [_text_key(old.facts_text) for old in extras]
+        extra_keys = [_key(old) for old in extras]
         maybe = _TextBounds.among(key, extra_keys, rules.cutoff)
         pool = sorted(
             (

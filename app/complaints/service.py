@@ -37,7 +37,7 @@ from app.complaints.models import (
     LabelOverride,
 )
 from app.complaints.scoping import scoped
-from app.db_types import EncodedJSON
+from app.db_types import EncodedJSON, dumps_json
 from app.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from app.extensions import conflict_insert, db, dialect_name, insert_rows
 from app.fields import SHANGHAI
@@ -224,7 +224,8 @@ def _insert(
     # Everything that only reads comes before the first write: SQLite takes its
     # write lock at the first write and holds it until commit, so the matching,
     # classification and duplicate search of concurrent filings overlap.
-    repeats = _find_duplicates(batch, run)
+    keys = [a.facts_key for a in analyses]
+    repeats = _find_duplicates(batch, keys, run)
     numbers = next_numbers(now, len(batch))
     for filed, number in zip(batch, numbers, strict=True):
         filed.values["number"] = number
@@ -246,7 +247,7 @@ def _insert(
             },
         )
     _store_duplicates(batch, repeats)
-    run.add(batch)
+    run.add(batch, keys)
     categories = [
         {"complaint_id": f.id, "category": label}
         for f in batch
@@ -327,9 +328,12 @@ class Analysis:
     match: matching.MatchResult
     labels: tuple[str, ...]
     nature: str
-    classification: str  # JSON text as stored (Classification.to_stored)
+    # JSON columns' text, encoded here: an import encodes them in its workers.
+    match_candidates: str
+    classification: str  # as Classification.to_stored gives it
     citations: dict[str, str]  # what it cites, by key
-    pack_versions: dict[str, Any]
+    pack_versions: str
+    facts_key: str  # the facts as the duplicate search compares them
 
 
 def analyse(
@@ -352,9 +356,21 @@ def analyse(
         match=match,
         labels=tuple(result.labels),
         nature=result.nature.code,
+        match_candidates=dumps_json(
+            [
+                {
+                    "enterprise_id": c.enterprise_id,
+                    "legal_name": c.legal_name,
+                    "score": round(c.score, 4),
+                    "matched": c.matched,
+                }
+                for c in match.candidates
+            ]
+        ),
         classification=stored,
         citations=citations,
-        pack_versions=dict(result.pack_versions),
+        pack_versions=dumps_json(dict(result.pack_versions)),
+        facts_key=duplicates.text_key(data["facts"]),
     )
 
 
@@ -388,15 +404,7 @@ def _build(
         "enterprise_uscc_given": data.get("enterprise_uscc"),
         "match_method": str(match.method),
         "match_confidence": round(match.confidence, 4),
-        "match_candidates": [
-            {
-                "enterprise_id": c.enterprise_id,
-                "legal_name": c.legal_name,
-                "score": round(c.score, 4),
-                "matched": c.matched,
-            }
-            for c in match.candidates
-        ],
+        "match_candidates": EncodedJSON(analysis.match_candidates),
         "needs_matching": enterprise is None,
         "region_code": data.get("region_code")
         or actor.region_code
@@ -414,7 +422,7 @@ def _build(
         "labels": list(analysis.labels),
         "nature": analysis.nature,
         "classification": EncodedJSON(analysis.classification),
-        "pack_versions": analysis.pack_versions,
+        "pack_versions": EncodedJSON(analysis.pack_versions),
         "duplicate_of_id": None,
         "duplicate_reason": None,
         "duplicate_score": None,
@@ -581,16 +589,17 @@ class FilingRun:
         self.newest: dict[int, list[duplicates.DupFacts]] = {}  # newest first
         self.lookups = _Lookups()
 
-    def add(self, batch: Sequence[Filed]) -> None:
-        for f in batch:
+    def add(self, batch: Sequence[Filed], keys: Sequence[str]) -> None:
+        """Keep a filed batch (with its facts' `keys`) as the newest on file."""
+        for f, key in zip(batch, keys, strict=True):
             if f.enterprise_id is not None:
                 mine = self.newest.setdefault(f.enterprise_id, [])
-                mine.insert(0, _dup_facts(f, f.id))
+                mine.insert(0, _dup_facts(f, f.id, key))
                 del mine[DUPLICATE_TEXT_CANDIDATES:]
 
 
 def _find_duplicates(
-    batch: Sequence[Filed], run: FilingRun
+    batch: Sequence[Filed], keys: Sequence[str], run: FilingRun
 ) -> dict[int, duplicates.DuplicateHit]:
     """Return, by position in the batch, the earlier complaint each one repeats.
 
@@ -616,7 +625,10 @@ def _find_duplicates(
             ]
         )
     return duplicates.find_repeats(
-        [_dup_facts(f, _PENDING + pos) for pos, f in enumerate(batch)],
+        [
+            _dup_facts(f, _PENDING + pos, key)
+            for pos, (f, key) in enumerate(zip(batch, keys, strict=True))
+        ],
         run.newest,
         extras,
         limit=DUPLICATE_TEXT_CANDIDATES,
@@ -729,7 +741,9 @@ def _filed_candidates(named: Sequence[Filed], run: FilingRun) -> dict[int, _File
     return found
 
 
-def _dup_facts(c: Any, complaint_id: int) -> duplicates.DupFacts:
+def _dup_facts(
+    c: Any, complaint_id: int, facts_key: str | None = None
+) -> duplicates.DupFacts:
     return duplicates.DupFacts(
         complaint_id=complaint_id,
         complainant_key=duplicates.complainant_key(c.complainant_phone),
@@ -737,6 +751,7 @@ def _dup_facts(c: Any, complaint_id: int) -> duplicates.DupFacts:
         order_no=c.order_no,
         facts_text=c.facts,
         filed_at=c.received_at,
+        facts_key=facts_key,
     )
 
 

@@ -156,28 +156,31 @@ def on_filed(
     """Count complaints filed in this transaction, from what the caller holds.
 
     A new complaint has no member row yet and nothing has happened to it but
-    its filing, so its contribution is computed without reading anything back.
+    its filing, so its contribution is computed without reading anything back
+    (once for complaints filed alike: they differ only in their ids).
     """
-    members = [
-        contribution(
-            complaint_id=c.id,
-            received_at=c.received_at,
-            campaign_id=c.campaign_id,
-            region_code=c.region_code,
-            enterprise_id=c.enterprise_id,
-            enterprise_region=enterprise_regions.get(c.enterprise_id)
-            if c.enterprise_id is not None
-            else None,
-            status=c.status,
-            history=[c.status],
-            closed_at=c.closed_at,
-            ratings=(c.rating_satisfaction, c.rating_attitude, c.rating_speed),
-            categories=c.labels or (),
-            clocks=clocks.get(c.id, ()),
-        )
-        for c in filed
-    ]
-    _store({}, {m["complaint_id"]: m for m in members})
+    alike: dict[tuple[Any, ...], Member] = {}
+    members: dict[int, Member] = {}
+    for c in filed:
+        facts = {
+            "received_at": c.received_at,
+            "campaign_id": c.campaign_id,
+            "region_code": c.region_code,
+            "enterprise_id": c.enterprise_id,
+            "enterprise_region": None
+            if c.enterprise_id is None
+            else enterprise_regions.get(c.enterprise_id),
+            "status": c.status,
+            "closed_at": c.closed_at,
+            "ratings": (c.rating_satisfaction, c.rating_attitude, c.rating_speed),
+            "categories": tuple(c.labels or ()),
+            "clocks": tuple(clocks.get(c.id, ())),
+        }
+        like = tuple(facts.values())
+        if like not in alike:
+            alike[like] = contribution(complaint_id=c.id, history=[c.status], **facts)
+        members[c.id] = {**alike[like], "complaint_id": c.id}
+    _store({}, members)
 
 
 def on_status_changed(complaint: Complaint, from_status: str, to_status: str) -> None:

@@ -203,10 +203,18 @@ def _evaluate(
     stale: list[ComplaintDeadline] = []
     evaluated: dict[tuple[Any, ...], Deadline] = {}
     chosen: dict[tuple[Any, ...], precedence.Choice] = {}
+    # Complaints just filed alike (same instant, status, campaign and labels)
+    # start the same clocks: the first one's rows are copied for the rest.
+    alike: dict[tuple[Any, ...], list[_NewClock]] = {}
     # Rows are complete before the session may flush them (their choice is
     # stored below, after the loop).
     with db.session.no_autoflush:
         for complaint in complaints:
+            like = _filing_likeness(complaint) if events is None else None
+            if like in alike:
+                written.extend(r.copy_for(complaint.id) for r in alike[like])
+                continue
+            first = len(written)
             mine = {row.target: row for row in existing.get(complaint.id, ())}
             history = _history(
                 complaint, None if events is None else events.get(complaint.id, [])
@@ -254,6 +262,8 @@ def _evaluate(
                 if deadline.unknown_year is not None:
                     unknown.add(deadline.unknown_year)
             stale.extend(mine.values())
+            if like is not None:
+                alike[like] = written[first:]
         _store_choices(new_choices.values())
     fresh = [row for row in written if isinstance(row, _NewClock)]
     if fresh:
@@ -455,6 +465,26 @@ class _NewClock:
     def __init__(self, complaint_id: int, target: str) -> None:
         self.complaint_id = complaint_id
         self.target = target
+
+    def copy_for(self, complaint_id: int) -> "_NewClock":
+        """The same clock for another complaint."""
+        other = _NewClock.__new__(_NewClock)
+        for name in _CLOCK_COLUMNS:
+            setattr(other, name, getattr(self, name))
+        other.complaint_id = complaint_id
+        return other
+
+
+def _filing_likeness(complaint: Any) -> tuple[Any, ...]:
+    """What the clocks of a complaint just filed (no pauses, one step) depend on."""
+    return (
+        complaint.status,
+        complaint.received_at,
+        complaint.forwarded_at,
+        complaint.first_response_at,
+        complaint.campaign_id,
+        tuple(complaint.labels or ()),
+    )
 
 
 def _column_values(row: _NewClock) -> dict[str, Any]:

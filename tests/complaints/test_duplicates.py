@@ -10,12 +10,12 @@ from rapidfuzz import fuzz
 from app.complaints.duplicates import (
     DupFacts,
     DupReason,
-    _text_key,
     _TextBounds,
     complainant_key,
     find_duplicate,
     find_repeats,
     normalise_order_no,
+    text_key,
 )
 
 NOW = datetime(2021, 5, 2, 9, 30, tzinfo=UTC)
@@ -212,20 +212,20 @@ def test_text_rule_finds_the_earliest_pair_at_or_over_the_threshold(
     # Reference: compare every earlier text in full, no shortcut.
     earlier = [facts(i + 1, days_ago=len(olds) - i, text=t) for i, t in enumerate(olds)]
     new = facts(None, text=text)
-    key = _text_key(text)
+    key = text_key(text)
     expected = next(
         (
             old.complaint_id
             for old in earlier
             if len(key) >= 10
-            and fuzz.ratio(key, _text_key(old.facts_text)) >= threshold * 100
+            and fuzz.ratio(key, text_key(old.facts_text)) >= threshold * 100
         ),
         None,
     )
     hit = find_duplicate(new, earlier, threshold=threshold)
     assert (hit.original_id if hit else None) == expected
     if hit is not None:
-        real = fuzz.ratio(key, _text_key(earlier[hit.original_id - 1].facts_text))
+        real = fuzz.ratio(key, text_key(earlier[hit.original_id - 1].facts_text))
         assert hit.score == round(real / 100, 4)
 
 

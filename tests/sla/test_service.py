@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -316,3 +317,66 @@ def test_the_complaints_workflow_drives_the_clocks(app) -> None:
         now=sh(2021, 5, 12, 12),
     )
     assert deadline(c.id, "resolution").due_at == sh(2021, 5, 21)
+
+
+def test_clocks_of_complaints_filed_together_equal_their_full_evaluation(app) -> None:
+    # Filing evaluates one clock per alike group and copies it; a category's
+    # own policy must still reach the complaints with that label.
+    from app.complaints import service as complaints
+    from app.complaints.enums import Channel
+
+    b.jd()
+    settings.create_policy(
+        SYSTEM,
+        data={
+            "code": "accept-counterfeit",
+            "target": "accept_decision",
+            "name_zh": "假冒投诉受理",
+            "name_en": "Counterfeit acceptance",
+            "amount": 2,
+            "unit": "working_days",
+            "category": "counterfeit",
+        },
+    )
+    facts = [
+        "空气炸锅付款后一直没有发货，客服也不回复消息。",
+        "买到的耳机是高仿假货，做工粗糙，要求退一赔三。",
+        "外卖送达时间超时两小时，申请赔付被平台驳回。",
+        "收到的是假冒名牌包，做工粗糙，商标也印错了。",
+        "预售定金不退，页面上根本没有写明这条规则。",
+    ]
+    items = [
+        {
+            "complainant_name": "王五",
+            "complainant_phone": f"1390000{i:04d}",
+            "complainant_address": "河南省郑州市",
+            "enterprise_name": "京东",
+            "request_type": "refund",
+            "facts": text,
+        }
+        for i, text in enumerate(facts)
+    ]
+    now = sh(2021, 5, 6, 9)
+    filed = complaints.file_many(SYSTEM, items, channel=Channel.API, now=now)
+    db.session.commit()
+    groups = Counter(tuple(f.labels) for f in filed)
+    assert groups[("counterfeit",)] == 2 and groups[()] >= 2  # copies were made
+
+    def clocks() -> dict[int, tuple]:
+        rows = db.session.scalars(select(ComplaintDeadline)).all()
+        for row in rows:
+            db.session.refresh(row)
+        return {
+            r.complaint_id: (r.target, r.policy_code, r.due_at, r.at_risk_at, r.state)
+            for r in rows
+        }
+
+    at_filing = clocks()
+    assert set(at_filing) == {f.id for f in filed}
+    for f in filed:
+        own = at_filing[f.id][1] == "accept-counterfeit"
+        assert own == ("counterfeit" in f.labels)
+    db.session.execute(ComplaintDeadline.__table__.delete())
+    service.refresh_many([f.id for f in filed], now=now)
+    db.session.commit()
+    assert clocks() == at_filing
