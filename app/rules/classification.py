@@ -191,9 +191,18 @@ class Classification:
         for category in self.categories:
             key, text = category.citation()
             citations[key] = text
-            categories.append({**category.findings(), CITED: key})
-        stored = {**self.to_dict_without_categories(), "categories": categories}
-        return _dumps(stored), citations
+            if category.hits or category.negations:
+                categories.append(_dumps({**category.findings(), CITED: key}))
+            else:  # most categories of most texts: the same few fragments
+                categories.append(
+                    _quiet_fragment(
+                        category.category, category.score, category.labelled, key
+                    )
+                )
+        head = _dumps(self.to_dict_without_categories())
+        # The text json would write for the whole dict, "categories" last.
+        stored = head[:-1] + ', "categories": [' + ", ".join(categories) + "]}"
+        return stored, citations
 
 
 def basis_to_dict(basis: LegalBasis) -> dict[str, Any]:
@@ -231,6 +240,21 @@ def expand(
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@lru_cache(maxsize=1024)
+def _quiet_fragment(category: str, score: float, labelled: bool, key: str) -> str:
+    """The stored JSON of a category whose text had no hits and no negations."""
+    return _dumps(
+        {
+            "category": category,
+            "score": score,
+            "labelled": labelled,
+            "hits": [],
+            "negations": [],
+            CITED: key,
+        }
+    )
 
 
 @lru_cache(maxsize=256)

@@ -450,17 +450,16 @@ def _grouped_pauses(ids: list[int]) -> dict[int, list[Pause]]:
     return out
 
 
-_CLOCK_COLUMNS = tuple(c.key for c in D.__table__.columns if c.key != "id")
+_CLOCK_SET = frozenset(c.key for c in D.__table__.columns if c.key != "id")
 
 
 class _NewClock:
     """A deadline row about to be inserted: its column values, without an ORM object.
 
     Building ORM objects only to read their attributes back into one INSERT
-    cost more than evaluating the clocks.
+    cost more than evaluating the clocks. The attributes are the values
+    (`__dict__`), so a copy for another complaint is one dict copy.
     """
-
-    __slots__ = _CLOCK_COLUMNS
 
     def __init__(self, complaint_id: int, target: str) -> None:
         self.complaint_id = complaint_id
@@ -469,9 +468,7 @@ class _NewClock:
     def copy_for(self, complaint_id: int) -> "_NewClock":
         """The same clock for another complaint."""
         other = _NewClock.__new__(_NewClock)
-        for name in _CLOCK_COLUMNS:
-            setattr(other, name, getattr(self, name))
-        other.complaint_id = complaint_id
+        other.__dict__ = {**self.__dict__, "complaint_id": complaint_id}
         return other
 
 
@@ -488,7 +485,10 @@ def _filing_likeness(complaint: Any) -> tuple[Any, ...]:
 
 
 def _column_values(row: _NewClock) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _CLOCK_COLUMNS}
+    values = row.__dict__
+    if values.keys() != _CLOCK_SET:  # every column set, nothing else
+        raise ValueError(f"clock values: {sorted(values.keys() ^ _CLOCK_SET)}")
+    return values
 
 
 def _set_choice(row: Any, choice: precedence.Choice) -> None:

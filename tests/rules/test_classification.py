@@ -88,6 +88,14 @@ def test_stored_text_and_citations_give_back_the_dict() -> None:
     stored, citations = result.to_stored()
 
     assert _restored(result) == result.to_dict()
+    # Assembled from fragments, the text is what json writes for the whole.
+    whole = {
+        **result.to_dict_without_categories(),
+        "categories": [
+            {**c.findings(), "cited": c.citation()[0]} for c in result.categories
+        ],
+    }
+    assert stored == json.dumps(whole, ensure_ascii=False)
     assert "legal_basis" not in stored and "限定交易" not in stored
     assert len(citations) == 2  # one per distinct citation, not per category
     for key, text in citations.items():
