@@ -90,30 +90,25 @@ class CategoryResult:
 
     def findings(self) -> dict[str, Any]:
         """What the text showed for this category."""
-        return {
-            "category": self.category,
-            "score": self.score,
-            "labelled": self.labelled,
-            "hits": [h.to_dict() for h in self.hits],
-            "negations": [n.to_dict() for n in self.negations],
-        }
+        return _findings(
+            self.category,
+            self.score,
+            self.labelled,
+            [h.to_dict() for h in self.hits],
+            [n.to_dict() for n in self.negations],
+        )
 
     def cited(self) -> dict[str, Any]:
         """What the pack says of this category on the conduct date."""
-        return {
-            "pack_id": self.pack_id,
-            "pack_version": self.pack_version,
-            "name_zh": self.name_zh,
-            "name_en": self.name_en,
-            "severity": self.severity,
-            "threshold": self.threshold,
-            "pledge_clauses": list(self.pledge_clauses),
-            "legal_basis": [basis_to_dict(b) for b in self.legal_basis],
-        }
+        return _cited(*self._cited_by())
 
     def citation(self) -> tuple[str, str]:
         """Return `cited()` as JSON text, and its key: a digest of that text."""
-        return _citation(
+        return _citation(*self._cited_by())
+
+    def _cited_by(self) -> tuple[Any, ...]:
+        # What `cited()` is made of: hashable, so its JSON can be cached.
+        return (
             self.pack_id,
             self.pack_version,
             self.name_zh,
@@ -242,23 +237,29 @@ def expand(
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _findings(
+    category: str,
+    score: float,
+    labelled: bool,
+    hits: list[dict[str, Any]],
+    negations: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "category": category,
+        "score": score,
+        "labelled": labelled,
+        "hits": hits,
+        "negations": negations,
+    }
+
+
 @lru_cache(maxsize=1024)
 def _quiet_fragment(category: str, score: float, labelled: bool, key: str) -> str:
     """The stored JSON of a category whose text had no hits and no negations."""
-    return _dumps(
-        {
-            "category": category,
-            "score": score,
-            "labelled": labelled,
-            "hits": [],
-            "negations": [],
-            CITED: key,
-        }
-    )
+    return _dumps({**_findings(category, score, labelled, [], []), CITED: key})
 
 
-@lru_cache(maxsize=256)
-def _citation(
+def _cited(
     pack_id: str,
     pack_version: int | str,
     name_zh: str,
@@ -267,17 +268,20 @@ def _citation(
     threshold: float,
     pledge_clauses: tuple[int, ...],
     legal_basis: tuple[LegalBasis, ...],
-) -> tuple[str, str]:
-    text = _dumps(
-        {
-            "pack_id": pack_id,
-            "pack_version": pack_version,
-            "name_zh": name_zh,
-            "name_en": name_en,
-            "severity": severity,
-            "threshold": threshold,
-            "pledge_clauses": list(pledge_clauses),
-            "legal_basis": [basis_to_dict(b) for b in legal_basis],
-        }
-    )
+) -> dict[str, Any]:
+    return {
+        "pack_id": pack_id,
+        "pack_version": pack_version,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "severity": severity,
+        "threshold": threshold,
+        "pledge_clauses": list(pledge_clauses),
+        "legal_basis": [basis_to_dict(b) for b in legal_basis],
+    }
+
+
+@lru_cache(maxsize=256)
+def _citation(*cited_by: Any) -> tuple[str, str]:
+    text = _dumps(_cited(*cited_by))
     return hashlib.sha256(text.encode()).hexdigest()[:32], text
