@@ -1,4 +1,5 @@
 import csv
+import gc
 import io
 import zipfile
 from pathlib import Path
@@ -308,3 +309,31 @@ def test_progress_reaches_the_number_of_rows(app, monkeypatch) -> None:
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_cycle_collector_is_paused_for_an_import_and_then_restored(
+    app, enabled_before: bool
+) -> None:
+    b.jd()
+    seen: list[bool] = []
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        importer.import_file(
+            SYSTEM,
+            filename="ok.csv",
+            content=_csv(_rows(3)),
+            skip_invalid=False,
+            progress=lambda done, total: seen.append(gc.isenabled()),
+        )
+        assert seen == [False] and gc.isenabled() is enabled_before
+        with pytest.raises(Invalid):
+            importer.import_file(
+                SYSTEM,
+                filename="bad.csv",
+                content=_csv(_rows(3, bad_rows=(1,))),
+                skip_invalid=False,
+            )
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
