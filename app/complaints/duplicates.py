@@ -24,21 +24,25 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from rapidfuzz import fuzz  # noqa: E402
 
-from app.complaints import matching
+from app.rules.normalise import normalise
 
 DEFAULT_WINDOW = timedelta(days=30)
 # Short texts ("退款", "没发货") say too little: two of them match by chance.
 MIN_TEXT_CHARS = 10
 
 _ORDER_NOISE = re.compile(r"[\s\-_#:/.·]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=16384)
 def text_key(text: str) -> str:
-    """Return the facts text as compared: normalised like an enterprise name."""
+    """Return the facts text as compared: folded as the rule engine reads it
+    (NFKC width and compatibility forms, case, traditional script), without
+    spaces and punctuation."""
     # The same recent complaints are compared again and again at intake:
-    # normalise each text once (traditional-to-simplified is the costly step).
-    return matching.normalise_name(text)
+    # normalise each text once. The engine's normaliser converts only the
+    # characters that change, ~6x faster than unicodedata on Chinese text.
+    return _NOT_WORD.sub("", normalise(text).text)
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,11 @@ def _token_pattern(
 ) -> re.Pattern[str]:
     # The leading one-class lookahead lets re skip plain characters quickly.
     first = klass(expanders | composers | {" "})
-    body = f" {{2,}}|{klass(expanders)}|(?P<marks>{klass(composers)}+)"
+    # Marks come first (half-width ﾟ both expands and composes: ﾊﾟ is パ), and
+    # an expanding character takes the marks after it (㎏ and an acute make kǵ).
+    body = (
+        f" {{2,}}|(?P<marks>{klass(composers)}+)|{klass(expanders)}{klass(composers)}*"
+    )
     return re.compile(f"(?={first})(?:{body})")
 
 

@@ -86,6 +86,20 @@ def test_traditional_and_full_width_text_compares_as_simplified() -> None:
     assert hit.score == 1.0
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("ﾊﾟｿｺﾝ　①号，退款！", "パソコン1号退款"),
+        ("買到假貨 - 客服不理_", "买到假货客服不理"),
+        ("ＬＶ包 e\u0301", "lv包é"),
+    ],
+)
+def test_the_compared_text_folds_width_script_case_and_drops_punctuation(
+    text: str, key: str
+) -> None:
+    assert text_key(text) == key
+
+
 def test_similar_facts_outside_the_window_are_not_a_duplicate() -> None:
     assert find_duplicate(facts(None), [facts(1, days_ago=31)]) is None
 

@@ -1,3 +1,5 @@
+import unicodedata
+
 import pytest
 
 from app.rules.normalise import normalise, normalise_term
@@ -46,8 +48,22 @@ def test_maps_spans_back_across_expanding_characters() -> None:
     assert text[begin:end] == "假貨"
 
 
-def test_composes_combining_marks_like_nfkc() -> None:
-    assert normalise("e\u0301").text == "é"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e\u0301",
+        "ﾊﾟ",  # a half-width mark that both expands and composes
+        "退款ﾊﾞ",
+        "㎏\u0301",  # marks after a character that expands
+        "ﬁ\u0308\u0301假貨",
+    ],
+)
+def test_composes_combining_marks_like_nfkc(text: str) -> None:
+    result = normalise(text)
+    expected = unicodedata.normalize("NFKC", text).casefold().replace("貨", "货")
+
+    assert result.text == expected
+    assert result.original_span(0, len(result.text)) == (0, len(text))
 
 
 def test_normalises_terms_the_same_way_as_texts() -> None:
