@@ -13,11 +13,9 @@ import io
 import multiprocessing
 import os
 import zipfile
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import marshmallow as ma
@@ -408,38 +406,63 @@ class _Analyst:
 def _checked(
     analyst: _Analyst, batches: list[list[tuple[int, list[Any]]]], workers: int
 ) -> Iterator[Iterator[list[RowResult]]]:
-    """Yield each batch's checked rows, in order, checked here or in workers."""
+    """Yield each batch's checked rows, in order, checked here or in workers.
+
+    Worker k of n, forked with its own copy of the batches, checks batches
+    k, k + n, ... and sends each result down its pipe; a send waits until this
+    process reads it, so a worker runs at most one batch ahead. Nothing else
+    goes over the pipes and this process needs no helper threads (a pool's
+    would compete with the filing for the interpreter lock).
+    """
     if workers <= 0 or len(batches) < 2:
         yield (analyst.check(batch) for batch in batches)
         return
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(analyst,)) as pool:
-        yield _in_order(pool, batches, ahead=2 * workers)
+    count = min(workers, len(batches))
+    pipes, processes = [], []
+    try:
+        for k in range(count):
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_check_every,
+                args=(analyst, batches[k::count], sender),
+                daemon=True,
+            )
+            process.start()
+            sender.close()  # the worker's end: EOF here if the worker dies
+            pipes.append(receiver)
+            processes.append(process)
+        yield (_received(pipes[i % count]) for i in range(len(batches)))
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for receiver in pipes:
+            receiver.close()
 
 
-def _in_order(pool: Any, batches: list[Any], ahead: int) -> Iterator[list[RowResult]]:
-    # A few batches ahead keep the workers busy; more would only hold checked
-    # rows (with their classifications) in memory.
-    todo = iter(batches)
-    pending = deque(
-        pool.apply_async(_check_in_worker, (b,)) for b in islice(todo, ahead)
-    )
-    while pending:
-        results = pending.popleft().get()
-        following = next(todo, None)
-        if following is not None:
-            pending.append(pool.apply_async(_check_in_worker, (following,)))
-        yield results
+def _check_every(analyst: _Analyst, batches: list[Any], sender: Any) -> None:
+    """A worker's life: check its batches in order, sending each result."""
+    for batch in batches:
+        try:
+            results = analyst.check(batch)
+        except Exception as err:  # reported, and raised again, by the importer
+            sender.send(_WorkerFailure(repr(err)))
+            return
+        sender.send(results)
 
 
-_worker_analyst: _Analyst | None = None
+@dataclass(frozen=True)
+class _WorkerFailure:
+    problem: str
 
 
-def _start_worker(analyst: _Analyst) -> None:
-    global _worker_analyst
-    _worker_analyst = analyst
-
-
-def _check_in_worker(batch: list[tuple[int, list[Any]]]) -> list[RowResult]:
-    assert _worker_analyst is not None, "started by _start_worker"
-    return _worker_analyst.check(batch)
+def _received(receiver: Any) -> list[RowResult]:
+    try:
+        results = receiver.recv()
+    except EOFError:
+        results = _WorkerFailure("the worker exited")
+    if isinstance(results, _WorkerFailure):
+        raise RuntimeError(f"checking rows in a worker failed: {results.problem}")
+    return results

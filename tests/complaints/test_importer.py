@@ -1,6 +1,7 @@
 import csv
 import gc
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -337,3 +338,38 @@ def test_the_cycle_collector_is_paused_for_an_import_and_then_restored(
         assert gc.isenabled() is enabled_before
     finally:
         gc.enable()
+
+
+def _boom(batch: object) -> None:
+    raise ValueError("boom")
+
+
+def _exit(batch: object) -> None:
+    os._exit(3)
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"), [(_boom, "boom"), (_exit, "the worker exited")]
+)
+def test_a_worker_that_fails_stops_the_import_and_keeps_nothing(
+    app, monkeypatch, failure, message: str
+) -> None:
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    check = importer._Analyst.check
+
+    def failing_on_row_8(self, batch):
+        if any(number == 8 for number, _row in batch):
+            failure(batch)
+        return check(self, batch)
+
+    monkeypatch.setattr(importer._Analyst, "check", failing_on_row_8)
+    with pytest.raises(RuntimeError, match=message):
+        importer.import_file(
+            SYSTEM,
+            filename="w.csv",
+            content=_csv(_rows(9)),
+            skip_invalid=False,
+            workers=2,
+        )
+    assert _count() == 0
