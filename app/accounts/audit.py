@@ -22,8 +22,12 @@ from app.accounts.models import AuditEntry, AuditHead
 from app.clock import utcnow
 from app.extensions import db, insert_rows
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values: nothing to convert
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

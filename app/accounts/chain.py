@@ -21,9 +21,14 @@ class ChainBreak:
     problem: str
 
 
+# What json.dumps(sort_keys=True, ensure_ascii=False, default=str) writes,
+# without building an encoder per entry (filing appends hundreds at a time).
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+
+
 def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     """Hash one entry's content onto the previous hash."""
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    canonical = _canonical(content)
     return hashlib.sha256((prev_hash + "\n" + canonical).encode()).hexdigest()
 
 
