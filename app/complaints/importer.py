@@ -341,6 +341,7 @@ def import_file(
                 errors={f"row {r.row}": r.errors for r in rejected[:200]},
                 reason="import_invalid_rows",
             )
+        run.finish()
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -168,8 +168,9 @@ def file_many(
     Each complaint goes through the same steps as one filed alone (matching,
     classification, campaign, number, duplicates, event, audit entry, SLA
     clocks, rollups), but every step runs once per batch, not once per row.
-    Batches filed one after another in one transaction pass the same `run`;
-    `analyses` (by `analyse`, e.g. in other processes) may come with the items.
+    Batches filed one after another in one transaction pass the same `run`
+    and call its `finish()` before committing; `analyses` (by `analyse`, e.g.
+    in other processes) may come with the items.
     """
     for data in items:
         check_business_rules(data, now=now)
@@ -210,6 +211,7 @@ def _insert(
     run: "FilingRun | None" = None,
     analyses: Sequence["Analysis"] | None = None,
 ) -> list[Filed]:
+    own_run = run is None
     run = run or FilingRun()
     if analyses is None:
         index, engine = index or matcher(), rules.get_engine()
@@ -278,7 +280,9 @@ def _insert(
         at=now,
     )
     clocks = sla.start_clocks(batch, now=now)
-    rollups.on_filed(batch, lookups.regions(), clocks)
+    rollups.on_filed(batch, lookups.regions(), clocks, run.tally)
+    if own_run:
+        run.finish()
     return batch
 
 
@@ -582,12 +586,18 @@ class FilingRun:
     and so are the registry lookups. (On SQLite the import holds the only
     write lock, so nothing else is filed meanwhile; on PostgreSQL a complaint
     filed by someone else during the import is compared by phone and order
-    number but not by text.)
+    number but not by text.) The rollup counters of the whole run move once,
+    in `finish`, which the caller runs before committing.
     """
 
     def __init__(self) -> None:
         self.newest: dict[int, list[duplicates.DupFacts]] = {}  # newest first
         self.lookups = _Lookups()
+        self.tally = rollups.Tally()
+
+    def finish(self) -> None:
+        """Apply what the run's batches left to apply; call before committing."""
+        self.tally.apply()
 
     def add(self, batch: Sequence[Filed], keys: Sequence[str]) -> None:
         """Keep a filed batch (with its facts' `keys`) as the newest on file."""

@@ -148,16 +148,41 @@ def vector(member: Member, sign: int = 1) -> list[int]:
 # Hooks called by the complaints service inside its transaction ---------------
 
 
+class Tally:
+    """Counter changes of complaints filed in one transaction, not yet applied.
+
+    Batches filed one after another add their new members' counts here, and
+    `apply` moves the grain rows once: members of different batches with the
+    same dimensions share their grain rows, so each row is written once for
+    the whole run rather than once per batch.
+    """
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[Any, ...], tuple[Member, list[int]]] = {}
+
+    def add(self, members: Iterable[Member]) -> None:
+        for member in members:
+            _sum_into(self._sums, member, 1)
+
+    def apply(self) -> None:
+        """Move the grain counters by what was added; the tally starts over."""
+        _apply_sums(self._sums)
+        self._sums = {}
+
+
 def on_filed(
     filed: Sequence[Any],  # the new complaints' attributes (complaints.service.Filed)
     enterprise_regions: Mapping[int, str | None],
     clocks: Mapping[int, Sequence[tuple[str, str, str | None]]],
+    tally: Tally | None = None,
 ) -> None:
     """Count complaints filed in this transaction, from what the caller holds.
 
     A new complaint has no member row yet and nothing has happened to it but
     its filing, so its contribution is computed without reading anything back
-    (once for complaints filed alike: they differ only in their ids).
+    (once for complaints filed alike: they differ only in their ids). Member
+    rows are written now; the grain counters move now, or with `tally.apply()`
+    (before the transaction commits) when a tally is given.
     """
     alike: dict[tuple[Any, ...], Member] = {}
     members: dict[int, Member] = {}
@@ -180,7 +205,11 @@ def on_filed(
         if like not in alike:
             alike[like] = contribution(complaint_id=c.id, history=[c.status], **facts)
         members[c.id] = {**alike[like], "complaint_id": c.id}
-    _store({}, members)
+    if tally is None:
+        _store({}, members)
+        return
+    insert_rows(_M, list(members.values()))
+    tally.add(members.values())
 
 
 def on_status_changed(complaint: Complaint, from_status: str, to_status: str) -> None:
@@ -312,17 +341,22 @@ def _store(old: Mapping[int, Member], new: Mapping[int, Member]) -> int:
         for member, sign in ((old.get(cid), -1), (new.get(cid), 1)):
             if member is not None:
                 _sum_into(sums, member, sign)
-    deltas: dict[str, dict[tuple[Any, ...], list[int]]] = {g: {} for g in GRAINS}
-    for member, values in sums.values():
-        _add(deltas, member, values)
     if old:
         db.session.execute(delete(_M).where(_M.c.complaint_id.in_(changed)))
     fresh = [new[i] for i in changed if i in new]
     if fresh:
         insert_rows(_M, fresh)
+    _apply_sums(sums)
+    return len(changed)
+
+
+def _apply_sums(sums: Mapping[tuple[Any, ...], tuple[Member, list[int]]]) -> None:
+    """Spread each sum of members' counters over the grain rows they count in."""
+    deltas: dict[str, dict[tuple[Any, ...], list[int]]] = {g: {} for g in GRAINS}
+    for member, values in sums.values():
+        _add(deltas, member, values)
     for name, by_key in deltas.items():
         apply_deltas(name, by_key)
-    return len(changed)
 
 
 _DIMENSIONS = tuple(
