@@ -12,6 +12,8 @@ import gc
 import io
 import multiprocessing
 import os
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -410,10 +412,10 @@ def _checked(
     """Yield each batch's checked rows, in order, checked here or in workers.
 
     Worker k of n, forked with its own copy of the batches, checks batches
-    k, k + n, ... and sends each result down its pipe; a send waits until this
-    process reads it, so a worker runs at most one batch ahead. Nothing else
-    goes over the pipes and this process needs no helper threads (a pool's
-    would compete with the filing for the interpreter lock).
+    k, k + n, ... and sends each result down its pipe, a few batches ahead of
+    the filing at most. Nothing else goes over the pipes, and this process
+    needs no helper threads (a pool's would compete with the filing for the
+    interpreter lock).
     """
     if workers <= 0 or len(batches) < 2:
         yield (analyst.check(batch) for batch in batches)
@@ -444,14 +446,30 @@ def _checked(
 
 
 def _check_every(analyst: _Analyst, batches: list[Any], sender: Any) -> None:
-    """A worker's life: check its batches in order, sending each result."""
+    """A worker's life: check its batches in order, sending each result.
+
+    A thread sends, so checking goes on while a send waits for the importer
+    to read; `_AHEAD` checked batches wait to be sent at most.
+    """
+    outbox: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
+
+    def send() -> None:
+        while (item := outbox.get()) is not None:
+            sender.send(item)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
     for batch in batches:
         try:
-            results = analyst.check(batch)
+            outbox.put(analyst.check(batch))
         except Exception as err:  # reported, and raised again, by the importer
-            sender.send(_WorkerFailure(repr(err)))
-            return
-        sender.send(results)
+            outbox.put(_WorkerFailure(repr(err)))
+            break
+    outbox.put(None)
+    thread.join()
+
+
+_AHEAD = 2
 
 
 @dataclass(frozen=True)
