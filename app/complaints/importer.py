@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import connection
 from typing import Any
 
 import marshmallow as ma
@@ -411,31 +412,33 @@ def _checked(
 ) -> Iterator[Iterator[list[RowResult]]]:
     """Yield each batch's checked rows, in order, checked here or in workers.
 
-    Worker k of n, forked with its own copy of the batches, checks batches
-    k, k + n, ... and sends each result down its pipe, a few batches ahead of
-    the filing at most. Nothing else goes over the pipes, and this process
-    needs no helper threads (a pool's would compete with the filing for the
-    interpreter lock).
+    Workers, forked with their own copy of the batches, claim the next
+    unclaimed batch, check it and send the result down their pipe, a few
+    batches ahead of the filing at most. When the batch to file next is not
+    back yet, this process claims and checks one itself rather than wait, so
+    neither side idles whichever is faster on the machine. Nothing else goes
+    over the pipes, and this process needs no helper threads (a pool's would
+    compete with the filing for the interpreter lock).
     """
     if workers <= 0 or len(batches) < 2:
         yield (analyst.check(batch) for batch in batches)
         return
     context = multiprocessing.get_context("fork")
-    count = min(workers, len(batches))
+    claims = context.Value("i", 0)  # the first batch nobody has claimed
     pipes, processes = [], []
     try:
-        for k in range(count):
+        for _ in range(min(workers, len(batches))):
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
-                target=_check_every,
-                args=(analyst, batches[k::count], sender),
+                target=_check_claimed,
+                args=(analyst, batches, claims, sender),
                 daemon=True,
             )
             process.start()
-            sender.close()  # the worker's end: EOF here if the worker dies
+            sender.close()  # the worker's end: EOF here once the worker is gone
             pipes.append(receiver)
             processes.append(process)
-        yield (_received(pipes[i % count]) for i in range(len(batches)))
+        yield _in_order(analyst, batches, claims, pipes)
     finally:
         for process in processes:
             if process.is_alive():
@@ -445,8 +448,49 @@ def _checked(
             receiver.close()
 
 
-def _check_every(analyst: _Analyst, batches: list[Any], sender: Any) -> None:
-    """A worker's life: check its batches in order, sending each result.
+# Batches this process keeps checked ahead of the filing, at most: its own
+# and those workers sent early.
+_KEPT = 4
+
+
+def _in_order(
+    analyst: _Analyst, batches: list[Any], claims: Any, pipes: list[Any]
+) -> Iterator[list[RowResult]]:
+    done: dict[int, list[RowResult]] = {}
+    open_pipes = list(pipes)
+    for i in range(len(batches)):
+        while i not in done:
+            ready = connection.wait(open_pipes, timeout=0)
+            if not ready and len(done) < _KEPT:
+                claimed = _claim(claims, len(batches))
+                if claimed is not None:
+                    done[claimed] = analyst.check(batches[claimed])
+                    continue
+            if not open_pipes:
+                raise RuntimeError("checking rows in a worker failed: it exited")
+            for receiver in ready or connection.wait(open_pipes):
+                received = _received(receiver)
+                if received is None:
+                    open_pipes.remove(receiver)
+                else:
+                    done[received[0]] = received[1]
+        yield done.pop(i)
+
+
+def _claim(claims: Any, count: int) -> int | None:
+    """Take the next unchecked batch's index, if any is left."""
+    with claims.get_lock():
+        index: int = claims.value
+        if index >= count:
+            return None
+        claims.value = index + 1
+    return index
+
+
+def _check_claimed(
+    analyst: _Analyst, batches: list[Any], claims: Any, sender: Any
+) -> None:
+    """A worker's life: check batches as it claims them, sending each result.
 
     A thread sends, so checking goes on while a send waits for the importer
     to read; `_AHEAD` checked batches wait to be sent at most.
@@ -459,11 +503,11 @@ def _check_every(analyst: _Analyst, batches: list[Any], sender: Any) -> None:
 
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
-    for batch in batches:
+    while (index := _claim(claims, len(batches))) is not None:
         try:
-            outbox.put(analyst.check(batch))
+            outbox.put((index, analyst.check(batches[index])))
         except Exception as err:  # reported, and raised again, by the importer
-            outbox.put(_WorkerFailure(repr(err)))
+            outbox.put((index, _WorkerFailure(repr(err))))
             break
     outbox.put(None)
     thread.join()
@@ -477,11 +521,12 @@ class _WorkerFailure:
     problem: str
 
 
-def _received(receiver: Any) -> list[RowResult]:
+def _received(receiver: Any) -> tuple[int, list[RowResult]] | None:
+    """Return a worker's next (batch index, result), or None once it is done."""
     try:
-        results = receiver.recv()
+        index, results = receiver.recv()
     except EOFError:
-        results = _WorkerFailure("the worker exited")
+        return None
     if isinstance(results, _WorkerFailure):
         raise RuntimeError(f"checking rows in a worker failed: {results.problem}")
-    return results
+    return index, results

@@ -2,6 +2,7 @@ import csv
 import gc
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -348,14 +349,13 @@ def _exit(batch: object) -> None:
     os._exit(3)
 
 
-@pytest.mark.parametrize(
-    ("failure", "message"), [(_boom, "boom"), (_exit, "the worker exited")]
-)
+@pytest.mark.parametrize(("failure", "message"), [(_boom, "boom"), (_exit, "exited")])
 def test_a_worker_that_fails_stops_the_import_and_keeps_nothing(
     app, monkeypatch, failure, message: str
 ) -> None:
     b.jd()
     monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    monkeypatch.setattr(importer, "_KEPT", 0)  # every batch checked in the workers
     check = importer._Analyst.check
 
     def failing_on_row_8(self, batch):
@@ -373,3 +373,32 @@ def test_a_worker_that_fails_stops_the_import_and_keeps_nothing(
             workers=2,
         )
     assert _count() == 0
+
+
+def test_batches_are_checked_here_too_while_the_workers_are_slower(
+    app, monkeypatch
+) -> None:
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 2)
+    importer_pid = os.getpid()
+    checked_here: list[int] = []
+    check = importer._Analyst.check
+
+    def slow_in_workers(self, batch):
+        if os.getpid() == importer_pid:
+            checked_here.append(batch[0][0])
+        else:
+            time.sleep(0.3)
+        return check(self, batch)
+
+    monkeypatch.setattr(importer._Analyst, "check", slow_in_workers)
+    report = importer.import_file(
+        SYSTEM,
+        filename="s.csv",
+        content=_csv(_rows(20)),
+        skip_invalid=False,
+        workers=1,
+    )
+    assert [row for row, _, _ in report.imported] == list(range(2, 22))
+    assert checked_here  # the filing did not wait on the slow worker alone
+    assert _count() == 20
