@@ -100,14 +100,32 @@ def insert_rows(
 
 
 def _converted(values: list[Any], convert: Any, type_: Any) -> list[Any]:
-    if isinstance(type_, JSON):  # unhashable values: convert each
-        return [None if v is None else convert(v) for v in values]
+    if isinstance(type_, JSON):
+        return _converted_json(values, convert)
     done: dict[Any, Any] = {None: None}
     out = []
     for v in values:
         if v not in done:
             done[v] = convert(v)
         out.append(done[v])
+    return out
+
+
+def _converted_json(values: list[Any], convert: Any) -> list[Any]:
+    # JSON values may be unhashable: each is encoded once per object (rows of
+    # a batch often share one, e.g. an SLA policy), and once per value when
+    # it is a tuple (labels). Every value stays alive in `values`, so no id
+    # is reused meanwhile.
+    done: dict[Any, Any] = {}
+    out: list[Any] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        key = v if type(v) is tuple else id(v)
+        if key not in done:
+            done[key] = convert(v)
+        out.append(done[key])
     return out
 
 

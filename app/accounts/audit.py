@@ -41,12 +41,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _content(e: Any) -> dict[str, Any]:
+def _content(e: Any, at: str | None = None) -> dict[str, Any]:
     # `e` is a stored AuditEntry or the values of a new one: the hash covers
-    # the same fields either way.
+    # the same fields either way. `at` is e.at in ISO form, when known.
     return {
         "seq": e.seq,
-        "at": e.at.isoformat(),
+        "at": at or e.at.isoformat(),
         "actor_user_id": e.actor_user_id,
         "actor_role": e.actor_role,
         "action": e.action,
@@ -98,6 +98,7 @@ def record_many(
     head = _lock_head()
     seq, prev = head.seq, head.hash
     when = (at or utcnow()).replace(microsecond=0)
+    when_text = when.isoformat()
     entries = []
     for change in changes:
         seq += 1
@@ -114,7 +115,7 @@ def record_many(
             note=change.note,
             prev_hash=prev,
         )
-        entry.hash = prev = chain.entry_hash(prev, _content(entry))
+        entry.hash = prev = chain.entry_hash(prev, _content(entry, when_text))
         entries.append(vars(entry))
     if not entries:
         return

@@ -60,6 +60,19 @@ def format_number(prefix: str, local_date: date, seq: int) -> str:
     return f"{prefix}-{local_date:%Y%m%d}-{seq:0{SEQ_DIGITS}d}"
 
 
+def format_numbers(prefix: str, local_date: date, seqs: range) -> list[str]:
+    """Format an ascending run of one day's numbers, as `format_number` does each.
+
+    Raises:
+        ValueError: as `format_number`, for the run's first or last number.
+    """
+    if not seqs:
+        return []
+    format_number(prefix, local_date, seqs[-1])  # checks the prefix and the end
+    head = format_number(prefix, local_date, seqs[0])[:-SEQ_DIGITS]
+    return [f"{head}{seq:0{SEQ_DIGITS}d}" for seq in seqs]
+
+
 def parse_number(text: str) -> ComplaintNumber:
     """Read a number as typed or heard: any case, full-width, spaces or no dashes.
 

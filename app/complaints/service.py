@@ -423,7 +423,7 @@ def _build(
         "facts": data["facts"],
         "campaign_id": campaign_id,
         "campaign_source": source,
-        "labels": list(analysis.labels),
+        "labels": analysis.labels,  # a tuple: batches share each one's JSON
         "nature": analysis.nature,
         "classification": EncodedJSON(analysis.classification),
         "pack_versions": EncodedJSON(analysis.pack_versions),
@@ -503,10 +503,7 @@ def next_numbers(now: datetime, count: int, prefix: str = "TS") -> list[str]:
     dialect = dialect_name()
     params = {"day": day.strftime("%Y%m%d"), "count": count}
     last = db.session.execute(_counter_statement(dialect), params).scalar_one()
-    return [
-        numbering.format_number(prefix, day, seq)
-        for seq in range(last - count + 1, last + 1)
-    ]
+    return numbering.format_numbers(prefix, day, range(last - count + 1, last + 1))
 
 
 def _new_ids(count: int) -> list[int]:

@@ -7,6 +7,7 @@ from app.complaints.numbering import (
     ComplaintNumber,
     ComplaintNumberInvalid,
     format_number,
+    format_numbers,
     parse_number,
     shanghai_date,
 )
@@ -77,6 +78,26 @@ def test_refuses_prefixes_a_caller_could_misread(prefix: str) -> None:
 def test_refuses_a_sequence_outside_six_digits(seq: int) -> None:
     with pytest.raises(ValueError, match="seq"):
         format_number("TS", FESTIVAL_DAY, seq)
+
+
+@pytest.mark.parametrize(
+    "seqs", [range(1, 1), range(7, 8), range(98, 103), range(999_990, 1_000_000)]
+)
+def test_a_run_of_numbers_reads_as_each_number_alone(seqs: range) -> None:
+    assert format_numbers("TS", FESTIVAL_DAY, seqs) == [
+        format_number("TS", FESTIVAL_DAY, seq) for seq in seqs
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "seqs", "problem"),
+    [("TI", range(1, 3), "prefix"), ("TS", range(999_999, 1_000_001), "seq")],
+)
+def test_a_run_of_numbers_is_refused_as_its_numbers_are(
+    prefix: str, seqs: range, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        format_numbers(prefix, FESTIVAL_DAY, seqs)
 
 
 def test_prefix_alphabet_has_no_letter_that_reads_as_a_digit() -> None:
