@@ -100,6 +100,7 @@ def test_imports_utf8_gbk_and_xlsx_files(
     assert len(rows) == 5 and all(c.channel == "import" for c in rows)
     assert rows[0].enterprise_id is not None and "counterfeit" in rows[0].labels
     assert str(rows[0].amount) == "88.50" and rows[0].request_type == "refund"
+    assert all(c.on_behalf for c in rows)  # no such column: the default
 
 
 def test_one_bad_row_imports_nothing_and_names_row_and_column(
