@@ -104,7 +104,18 @@ class CategoryResult:
 
     def citation(self) -> tuple[str, str]:
         """Return `cited()` as JSON text, and its key: a digest of that text."""
-        return _citation(*self._cited_by())
+        # The engine hands out one tuple of provisions per pack and day, so
+        # its id finds the citation without hashing every provision again;
+        # the entry holds the tuple, so the id cannot be reused meanwhile.
+        cited_by = self._cited_by()
+        known = _CITATIONS.get(id(self.legal_basis))
+        if known is not None and known[0] == cited_by:
+            return known[1]
+        citation = _citation(*cited_by)
+        if len(_CITATIONS) >= _CITATIONS_KEPT:
+            _CITATIONS.clear()
+        _CITATIONS[id(self.legal_basis)] = (cited_by, citation)
+        return citation
 
     def _cited_by(self) -> tuple[Any, ...]:
         # What `cited()` is made of: hashable, so its JSON can be cached.
@@ -182,21 +193,45 @@ class Classification:
         stored once, keyed by the digest of its text, and each complaint keeps
         its findings and the key. `expand` puts the two back together.
         """
+        # The text is what json writes for the whole dict, put together from
+        # pieces: a hit appears twice (explanations, its category) and is
+        # encoded once; what recurs (quiet categories, natures, pack versions)
+        # comes from caches.
+        hits: dict[int, str] = {}
+
+        def hit_list(found: tuple[Hit, ...]) -> str:
+            for hit in found:
+                if id(hit) not in hits:
+                    hits[id(hit)] = _dumps(hit.to_dict())
+            return "[" + ", ".join(hits[id(hit)] for hit in found) + "]"
+
         categories, citations = [], {}
         for category in self.categories:
             key, text = category.citation()
             citations[key] = text
             if category.hits or category.negations:
-                categories.append(_dumps({**category.findings(), CITED: key}))
+                categories.append(
+                    _category_head(category.category, category.score, category.labelled)
+                    + hit_list(category.hits)
+                    + ', "negations": '
+                    + _dumps([n.to_dict() for n in category.negations])
+                    + f', "{CITED}": "{key}"}}'
+                )
             else:  # most categories of most texts: the same few fragments
                 categories.append(
                     _quiet_fragment(
                         category.category, category.score, category.labelled, key
                     )
                 )
-        head = _dumps(self.to_dict_without_categories())
-        # The text json would write for the whole dict, "categories" last.
-        stored = head[:-1] + ', "categories": [' + ", ".join(categories) + "]}"
+        conduct = self.conduct_date.isoformat() if self.conduct_date else None
+        stored = (
+            f'{{"labels": {_dumps(list(self.labels))}'
+            f', "nature": {_nature_json(self.nature)}'
+            f', "explanations": {hit_list(self.explanations)}'
+            f', "pack_versions": {_versions_json(tuple(self.pack_versions.items()))}'
+            f', "conduct_date": {_dumps(conduct)}'
+            f', "categories": [{", ".join(categories)}]}}'
+        )
         return stored, citations
 
 
@@ -254,6 +289,23 @@ def _findings(
 
 
 @lru_cache(maxsize=1024)
+def _category_head(category: str, score: float, labelled: bool) -> str:
+    """A stored category's JSON up to its hits: '{"category": ..., "hits": '."""
+    whole = _dumps(_findings(category, score, labelled, [], []))
+    return whole[: whole.index('[], "negations"')]
+
+
+@lru_cache(maxsize=256)
+def _nature_json(nature: NatureResult) -> str:
+    return _dumps(nature.to_dict())
+
+
+@lru_cache(maxsize=64)
+def _versions_json(versions: tuple[tuple[str, int | str], ...]) -> str:
+    return _dumps(dict(versions))
+
+
+@lru_cache(maxsize=1024)
 def _quiet_fragment(category: str, score: float, labelled: bool, key: str) -> str:
     """The stored JSON of a category whose text had no hits and no negations."""
     return _dumps({**_findings(category, score, labelled, [], []), CITED: key})
@@ -279,6 +331,10 @@ def _cited(
         "pledge_clauses": list(pledge_clauses),
         "legal_basis": [basis_to_dict(b) for b in legal_basis],
     }
+
+
+_CITATIONS: dict[int, tuple[tuple[Any, ...], tuple[str, str]]] = {}
+_CITATIONS_KEPT = 256
 
 
 @lru_cache(maxsize=256)

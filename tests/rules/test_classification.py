@@ -88,19 +88,35 @@ def test_stored_text_and_citations_give_back_the_dict() -> None:
     stored, citations = result.to_stored()
 
     assert _restored(result) == result.to_dict()
-    # Assembled from fragments, the text is what json writes for the whole.
+    assert stored == _as_json_writes_it(result)
+    assert "legal_basis" not in stored and "限定交易" not in stored
+    assert len(citations) == 2  # one per distinct citation, not per category
+    for key, text in citations.items():
+        assert key == hashlib.sha256(text.encode()).hexdigest()[:32]
+        assert "限定交易" in text  # characters as themselves, not escaped
+
+
+def _as_json_writes_it(result: Classification) -> str:
+    # Assembled from fragments, the stored text is what json writes for the whole.
     whole = {
         **result.to_dict_without_categories(),
         "categories": [
             {**c.findings(), "cited": c.citation()[0]} for c in result.categories
         ],
     }
-    assert stored == json.dumps(whole, ensure_ascii=False)
-    assert "legal_basis" not in stored and "限定交易" not in stored
-    assert len(citations) == 2  # one per distinct citation, not per category
-    for key, text in citations.items():
+    return json.dumps(whole, ensure_ascii=False)
+
+
+def test_a_citation_follows_what_its_category_cites() -> None:
+    result = _result("counterfeit", True)
+    # The same provisions (one tuple object), cited under another name.
+    renamed = CategoryResult(**{**_fields(result), "name_zh": "另一个名字"})
+
+    for category in (result, renamed, result):
+        key, text = category.citation()
+        assert json.loads(text) == category.cited()
         assert key == hashlib.sha256(text.encode()).hexdigest()[:32]
-        assert "限定交易" in text  # characters as themselves, not escaped
+    assert result.citation() != renamed.citation()
 
 
 def test_expand_keeps_whole_and_unknown_categories_as_they_are() -> None:
@@ -127,6 +143,7 @@ def test_engine_results_stored_and_expanded_read_as_the_dict() -> None:
         for text in texts:
             result = built.classify(text, conduct_date=day)
             assert _restored(result) == result.to_dict()
+            assert result.to_stored()[0] == _as_json_writes_it(result)
             keys |= set(result.to_stored()[1])
     # The law changed between the dates (反垄断法 2022): citations differ by date.
     assert len(keys) > len(built.packs)
