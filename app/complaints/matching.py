@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -151,6 +151,9 @@ class MatchResult:
 _NO_MATCH = MatchResult(None, MatchMethod.NONE, 0.0, (), True)
 
 
+_ANSWERS_KEPT = 4096
+
+
 class MatcherIndex:
     """Normalised names of all candidates, built once and read by many lookups."""
 
@@ -190,6 +193,9 @@ class MatcherIndex:
             "|".join({t for f, c, _ in mine for t in (f, c)}) for mine in self._forms
         )
         self._keys = sorted(self._full.keys() | self._core.keys())  # for prefixes
+        # Files and forms name the same platforms over and over; the index
+        # never changes, so an answer holds for as long as it is kept.
+        self._answers: dict[tuple[Any, ...], MatchResult] = {}
 
     @classmethod
     def build(cls, candidates: Iterable[Candidate]) -> "MatcherIndex":
@@ -209,6 +215,22 @@ class MatcherIndex:
         limit: int = 5,
     ) -> MatchResult:
         """Find the enterprise meant by a USCC and/or a name as typed."""
+        asked = (name, uscc, threshold, margin, limit)
+        answer = self._answers.get(asked)
+        if answer is None:
+            if len(self._answers) >= _ANSWERS_KEPT:
+                self._answers.clear()
+            answer = self._answers[asked] = self._match(*asked)
+        return answer
+
+    def _match(
+        self,
+        name: str | None,
+        uscc: str | None,
+        threshold: float,
+        margin: float,
+        limit: int,
+    ) -> MatchResult:
         query = _analyse(name or "")
         if uscc and (hits := self._uscc.get(_norm_uscc(uscc))):
             method, ranked = MatchMethod.USCC, self._exact(hits, 1.0, ())

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
@@ -45,6 +45,7 @@ from app.oversight import rollups
 from app.pledges import service as registry
 from app.pledges.models import Campaign, Enterprise
 from app.rules import service as rules
+from app.rules.classification import versions_json
 from app.rules.engine import Engine as RuleEngine
 from app.sla import service as sla
 
@@ -360,21 +361,27 @@ def analyse(
         match=match,
         labels=tuple(result.labels),
         nature=result.nature.code,
-        match_candidates=dumps_json(
-            [
-                {
-                    "enterprise_id": c.enterprise_id,
-                    "legal_name": c.legal_name,
-                    "score": round(c.score, 4),
-                    "matched": c.matched,
-                }
-                for c in match.candidates
-            ]
-        ),
+        match_candidates=_candidates_json(match.candidates),
         classification=stored,
         citations=citations,
-        pack_versions=dumps_json(dict(result.pack_versions)),
+        pack_versions=versions_json(tuple(result.pack_versions.items())),
         facts_key=duplicates.text_key(data["facts"]),
+    )
+
+
+# Complaints name the same few enterprises and packs over and over.
+@lru_cache(maxsize=1024)
+def _candidates_json(candidates: tuple[matching.ScoredCandidate, ...]) -> str:
+    return dumps_json(
+        [
+            {
+                "enterprise_id": c.enterprise_id,
+                "legal_name": c.legal_name,
+                "score": round(c.score, 4),
+                "matched": c.matched,
+            }
+            for c in candidates
+        ]
     )
 
 

@@ -228,7 +228,7 @@ class Classification:
             f'{{"labels": {_dumps(list(self.labels))}'
             f', "nature": {_nature_json(self.nature)}'
             f', "explanations": {hit_list(self.explanations)}'
-            f', "pack_versions": {_versions_json(tuple(self.pack_versions.items()))}'
+            f', "pack_versions": {versions_json(tuple(self.pack_versions.items()))}'
             f', "conduct_date": {_dumps(conduct)}'
             f', "categories": [{", ".join(categories)}]}}'
         )
@@ -301,7 +301,8 @@ def _nature_json(nature: NatureResult) -> str:
 
 
 @lru_cache(maxsize=64)
-def _versions_json(versions: tuple[tuple[str, int | str], ...]) -> str:
+def versions_json(versions: tuple[tuple[str, int | str], ...]) -> str:
+    """Pack versions ((pack id, version), ...) as stored JSON text."""
     return _dumps(dict(versions))
 
 

@@ -222,3 +222,15 @@ def test_similarity_credits_containment_by_position_and_coverage(
 
 def test_index_size_counts_candidates() -> None:
     assert len(INDEX) == len(CANDIDATES)
+
+
+def test_a_question_asked_again_gets_the_answer_it_got_first() -> None:
+    index = MatcherIndex.build(CANDIDATES)
+    first = index.match("美团外卖")
+
+    assert index.match("美团外卖") is first
+    # The threshold and the credit code are part of the question.
+    strict = index.match("美团外卖", threshold=0.999)
+    assert first.enterprise_id == MEITUAN and strict.needs_review
+    assert index.match("美团外卖", "914403001922038216").enterprise_id == HUAWEI
+    assert index.match("美团外卖") is first
