@@ -1,6 +1,7 @@
 """Unbound extension objects; `create_app` binds them."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -56,6 +57,27 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 csrf = CSRFProtect()
 babel = Babel()
+
+
+@contextmanager
+def page_cache(mib: int) -> Iterator[None]:
+    """Give the session's SQLite connection a page cache of `mib` MiB meanwhile.
+
+    SQLite's default cache holds 2 MiB: a transaction that adds rows to a few
+    dozen indexes touches more pages than that, spills them to the log and
+    reads them back, about a third of its insert time for a bulk import.
+    Other databases keep their own settings.
+    """
+    if dialect_name() != "sqlite":
+        yield
+        return
+    connection = db.session.connection()
+    before = int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def insert_rows(

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, text
 
 from app.complaints.models import Complaint, ComplaintCounter
 from app.db_types import EncodedJSON
-from app.extensions import conflict_insert, db, insert_rows
+from app.extensions import conflict_insert, db, insert_rows, page_cache
 from app.sla.models import ComplaintDeadline
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -66,6 +66,44 @@ def test_rows_read_back_as_a_core_insert_stores_them(app) -> None:
     assert loaded[2].received_at == same_instant
     assert loaded[1].classification == {"labels": ["counterfeit"], "categories": []}
     assert loaded[2].match_candidates == [{"legal_name": "某某公司", "score": 0.5}]
+
+
+def test_json_values_shared_by_rows_are_stored_for_each_row(app) -> None:
+    shared_list, shared_tuple = [{"legal_name": "某某公司"}], ("counterfeit",)
+    insert_rows(
+        Complaint.__table__,
+        [
+            _values(1, "TS-1", match_candidates=shared_list, labels=shared_tuple),
+            _values(2, "TS-2", match_candidates=shared_list, labels=("price_fraud",)),
+            _values(3, "TS-3", match_candidates=[], labels=shared_tuple),
+            _values(4, "TS-4", match_candidates=EncodedJSON("[]"), labels=[]),
+        ],
+    )
+    loaded = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert [c.match_candidates for c in loaded] == [shared_list, shared_list, [], []]
+    assert [c.labels for c in loaded] == [
+        ["counterfeit"],
+        ["price_fraud"],
+        ["counterfeit"],
+        [],
+    ]
+
+
+def test_the_page_cache_is_bigger_meanwhile_and_then_as_before(app) -> None:
+    def size() -> int:
+        return db.session.execute(text("PRAGMA cache_size")).scalar_one()
+
+    if db.session.get_bind().dialect.name != "sqlite":
+        with page_cache(64):  # nothing to change
+            pass
+        return
+    before = size()
+    with page_cache(64):
+        assert size() == -64 * 1024
+    assert size() == before != -64 * 1024
+    with pytest.raises(LookupError), page_cache(64):
+        raise LookupError("any failure inside")
+    assert size() == before
 
 
 def test_a_column_with_a_python_default_cannot_be_left_out(app) -> None:
