@@ -160,9 +160,10 @@ class Tally:
     def __init__(self) -> None:
         self._sums: dict[tuple[Any, ...], tuple[Member, list[int]]] = {}
 
-    def add(self, members: Iterable[Member]) -> None:
-        for member in members:
-            _sum_into(self._sums, member, 1)
+    def add(self, members: Iterable[tuple[Member, int]]) -> None:
+        """Count each member (complaint_id aside) as many times as given."""
+        for member, times in members:
+            _sum_into(self._sums, member, times)
 
     def apply(self) -> None:
         """Move the grain counters by what was added; the tally starts over."""
@@ -185,6 +186,7 @@ def on_filed(
     (before the transaction commits) when a tally is given.
     """
     alike: dict[tuple[Any, ...], Member] = {}
+    times: dict[tuple[Any, ...], int] = {}
     members: dict[int, Member] = {}
     for c in filed:
         facts = {
@@ -204,12 +206,13 @@ def on_filed(
         like = tuple(facts.values())
         if like not in alike:
             alike[like] = contribution(complaint_id=c.id, history=[c.status], **facts)
+        times[like] = times.get(like, 0) + 1
         members[c.id] = {**alike[like], "complaint_id": c.id}
     if tally is None:
         _store({}, members)
         return
     insert_rows(_M, list(members.values()))
-    tally.add(members.values())
+    tally.add((alike[like], n) for like, n in times.items())
 
 
 def on_status_changed(complaint: Complaint, from_status: str, to_status: str) -> None:

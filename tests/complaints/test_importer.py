@@ -403,3 +403,20 @@ def test_batches_are_checked_here_too_while_the_workers_are_slower(
     assert [row for row, _, _ in report.imported] == list(range(2, 22))
     assert checked_here  # the filing did not wait on the slow worker alone
     assert _count() == 20
+
+
+def test_rollups_count_every_complaint_of_a_file_filed_alike(app, monkeypatch) -> None:
+    b.jd()
+    monkeypatch.setattr(importer, "IMPORT_BATCH", 3)
+    report = importer.import_file(
+        SYSTEM, filename="a.csv", content=_csv(_rows(7)), skip_invalid=False
+    )
+    assert len(report.imported) == 7
+    grains = {name: rollups.grain_rows(name) for name in GRAINS}
+    # Seven complaints alike (one enterprise, instant and label), in three
+    # batches: the rows they share count all seven.
+    received = {counts[0] for rows in grains.values() for counts in rows.values()}
+    assert received == {7}
+    received = db.session.scalars(select(Complaint.received_at)).first()
+    rollups.rebuild(now=received)
+    assert {name: rollups.grain_rows(name) for name in GRAINS} == grains
