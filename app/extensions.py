@@ -63,10 +63,10 @@ babel = Babel()
 def page_cache(mib: int) -> Iterator[None]:
     """Give the session's SQLite connection a page cache of `mib` MiB meanwhile.
 
-    SQLite's default cache holds 2 MiB: a transaction that adds rows to a few
-    dozen indexes touches more pages than that, spills them to the log and
-    reads them back, about a third of its insert time for a bulk import.
-    Other databases keep their own settings.
+    SQLite's default cache holds 2 MiB: a transaction that adds thousands of
+    rows to some twenty indexes touches more pages than that, spills them to
+    the log and reads them back, about a quarter of a bulk import's insert
+    time. Other databases keep their own settings.
     """
     if dialect_name() != "sqlite":
         yield
