@@ -175,15 +175,15 @@ def on_filed(
     filed: Sequence[Any],  # the new complaints' attributes (complaints.service.Filed)
     enterprise_regions: Mapping[int, str | None],
     clocks: Mapping[int, Sequence[tuple[str, str, str | None]]],
-    tally: Tally | None = None,
+    tally: Tally,
 ) -> None:
     """Count complaints filed in this transaction, from what the caller holds.
 
     A new complaint has no member row yet and nothing has happened to it but
     its filing, so its contribution is computed without reading anything back
     (once for complaints filed alike: they differ only in their ids). Member
-    rows are written now; the grain counters move now, or with `tally.apply()`
-    (before the transaction commits) when a tally is given.
+    rows are written now; the grain counters move with `tally.apply()`, which
+    the caller runs before the transaction commits.
     """
     alike: dict[tuple[Any, ...], Member] = {}
     times: dict[tuple[Any, ...], int] = {}
@@ -208,9 +208,6 @@ def on_filed(
             alike[like] = contribution(complaint_id=c.id, history=[c.status], **facts)
         times[like] = times.get(like, 0) + 1
         members[c.id] = {**alike[like], "complaint_id": c.id}
-    if tally is None:
-        _store({}, members)
-        return
     insert_rows(_M, list(members.values()))
     tally.add((alike[like], n) for like, n in times.items())
 

@@ -195,8 +195,8 @@ class Classification:
         """
         # The text is what json writes for the whole dict, put together from
         # pieces: a hit appears twice (explanations, its category) and is
-        # encoded once; what recurs (quiet categories, natures, pack versions)
-        # comes from caches.
+        # encoded once; what recurs (a category's head, natures, pack
+        # versions) comes from caches.
         hits: dict[int, str] = {}
 
         def hit_list(found: tuple[Hit, ...]) -> str:
@@ -209,20 +209,13 @@ class Classification:
         for category in self.categories:
             key, text = category.citation()
             citations[key] = text
-            if category.hits or category.negations:
-                categories.append(
-                    _category_head(category.category, category.score, category.labelled)
-                    + hit_list(category.hits)
-                    + ', "negations": '
-                    + _dumps([n.to_dict() for n in category.negations])
-                    + f', "{CITED}": "{key}"}}'
-                )
-            else:  # most categories of most texts: the same few fragments
-                categories.append(
-                    _quiet_fragment(
-                        category.category, category.score, category.labelled, key
-                    )
-                )
+            negations = [n.to_dict() for n in category.negations]
+            categories.append(
+                _category_head(category.category, category.score, category.labelled)
+                + hit_list(category.hits)
+                + f', "negations": {_dumps(negations) if negations else "[]"}'
+                + f', "{CITED}": "{key}"}}'
+            )
         conduct = self.conduct_date.isoformat() if self.conduct_date else None
         stored = (
             f'{{"labels": {_dumps(list(self.labels))}'
@@ -304,12 +297,6 @@ def _nature_json(nature: NatureResult) -> str:
 def versions_json(versions: tuple[tuple[str, int | str], ...]) -> str:
     """Pack versions ((pack id, version), ...) as stored JSON text."""
     return _dumps(dict(versions))
-
-
-@lru_cache(maxsize=1024)
-def _quiet_fragment(category: str, score: float, labelled: bool, key: str) -> str:
-    """The stored JSON of a category whose text had no hits and no negations."""
-    return _dumps({**_findings(category, score, labelled, [], []), CITED: key})
 
 
 def _cited(
